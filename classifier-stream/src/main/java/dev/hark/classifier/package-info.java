@@ -1,0 +1,2 @@
+/** Hark classifier-stream: see the README's module map. */
+package dev.hark.classifier;

@@ -1,0 +1,2 @@
+/** Hark producer: see the README's module map. */
+package dev.hark.producer;

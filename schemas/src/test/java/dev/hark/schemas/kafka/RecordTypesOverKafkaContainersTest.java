@@ -1,0 +1,15 @@
+package dev.hark.schemas.kafka;
+
+import org.testcontainers.junit.jupiter.Testcontainers;
+
+import dev.hark.infra.testing.ContainerInfra;
+import dev.hark.infra.testing.HarkInfra;
+
+/** The record-type contract on apache/kafka and Confluent Schema Registry containers; skipped without Docker. */
+@Testcontainers(disabledWithoutDocker = true)
+class RecordTypesOverKafkaContainersTest extends RecordTypesOverKafkaContract {
+    @Override
+    protected HarkInfra infra() {
+        return ContainerInfra.shared();
+    }
+}

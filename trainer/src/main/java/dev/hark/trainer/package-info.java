@@ -1,0 +1,2 @@
+/** Hark trainer: see the README's module map. */
+package dev.hark.trainer;
