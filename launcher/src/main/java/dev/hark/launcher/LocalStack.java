@@ -1,0 +1,131 @@
+package dev.hark.launcher;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+
+import dev.hark.infra.ApicurioRegistry;
+import dev.hark.infra.LocalKafkaBroker;
+import dev.hark.infra.Ports;
+import dev.hark.schemas.Topics;
+
+/**
+ * The embedded default: a real single-node Kafka (KRaft) and a real schema registry, both keeping
+ * their data under one directory, with every Hark topic created. {@code hark up} runs it until
+ * Ctrl-C; other commands (demo) can start it for their own run.
+ */
+public final class LocalStack implements AutoCloseable {
+
+    /** Where and how to run it. */
+    public record Settings(Path dataDir, String host, int kafkaPort, int controllerPort, int registryPort,
+                           int partitions, Map<String, Long> retentionMs) {
+    }
+
+    private final Settings settings;
+    private final LocalKafkaBroker kafka;
+    private final ApicurioRegistry registry;
+    private final List<String> createdTopics;
+
+    private LocalStack(Settings settings, LocalKafkaBroker kafka, ApicurioRegistry registry, List<String> created) {
+        this.settings = settings;
+        this.kafka = kafka;
+        this.registry = registry;
+        this.createdTopics = created;
+    }
+
+    public static LocalStack start(Settings s) {
+        // check every port before starting anything, so a clash is one clear message
+        Ports.requireFree(s.kafkaPort(), "Kafka", "--kafka-port");
+        Ports.requireFree(s.controllerPort(), "Kafka controller", "--controller-port");
+        Ports.requireFree(s.registryPort(), "schema registry", "--registry-port");
+        Topics.specs(s.partitions(), s.retentionMs()); // validates before anything starts
+
+        Path dir = s.dataDir().toAbsolutePath();
+        // the registry is a separate JVM: start it while Kafka starts here
+        CompletableFuture<ApicurioRegistry> registry = CompletableFuture.supplyAsync(() -> ApicurioRegistry.start(
+                new ApicurioRegistry.Options(s.host(), s.registryPort(), dir, dir.resolve("logs/registry.log"),
+                        Duration.ofSeconds(90))));
+        LocalKafkaBroker kafka;
+        try {
+            kafka = LocalKafkaBroker.start(dir, s.host(), s.kafkaPort(), s.controllerPort());
+        } catch (RuntimeException e) {
+            registry.thenAccept(ApicurioRegistry::close);
+            throw e;
+        }
+        ApicurioRegistry reg;
+        try {
+            reg = registry.join();
+        } catch (CompletionException e) {
+            kafka.close();
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+        try {
+            List<String> created = createTopics(kafka.bootstrapServers(), s);
+            return new LocalStack(s, kafka, reg, created);
+        } catch (RuntimeException e) {
+            reg.close();
+            kafka.close();
+            throw e;
+        }
+    }
+
+    /** Creates the Hark topics that do not exist yet; existing ones (and their data) are left alone. */
+    static List<String> createTopics(String bootstrap, Settings s) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000"))) {
+            Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (Topics.TopicSpec spec : Topics.specs(s.partitions(), s.retentionMs())) {
+                if (!existing.contains(spec.name())) {
+                    missing.add(new NewTopic(spec.name(), spec.partitions(), (short) 1).configs(spec.configs()));
+                }
+            }
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get(60, TimeUnit.SECONDS);
+            }
+            return missing.stream().map(NewTopic::name).toList();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("could not create Hark's topics: " + e.getCause().getMessage(), e);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not create Hark's topics: " + e, e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    public String registryUrl() {
+        return registry.confluentUrl();
+    }
+
+    public List<String> createdTopics() {
+        return createdTopics;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Stops the registry and Kafka side by side. */
+    @Override
+    public void close() {
+        CompletableFuture<Void> stopRegistry = CompletableFuture.runAsync(registry::close);
+        try {
+            kafka.close();
+        } finally {
+            stopRegistry.join();
+        }
+    }
+}

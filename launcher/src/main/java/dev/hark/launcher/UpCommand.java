@@ -1,0 +1,87 @@
+package dev.hark.launcher;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code hark up}: the local stack in the foreground until Ctrl-C. */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = {"Start the local stack: a real single-node Kafka (KRaft) and a schema registry, with "
+                + "every Hark topic created. Runs until Ctrl-C.",
+                "",
+                "Prints `bootstrap=HOST:PORT` and `registry=URL` on standard output once both answer; "
+                        + "progress and logs go elsewhere (standard error, DIR/logs)."})
+final class UpCommand implements Callable<Integer> {
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./.hark",
+            description = "Where Kafka and the registry keep their data (default: ${DEFAULT-VALUE}). "
+                    + "Delete it to start from scratch.")
+    Path dataDir;
+
+    @Option(names = "--host", defaultValue = "localhost", description = "Host to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--kafka-port", defaultValue = "9092", description = "Kafka port (default: ${DEFAULT-VALUE}).")
+    int kafkaPort;
+
+    @Option(names = "--controller-port", defaultValue = "9093",
+            description = "Kafka's KRaft controller port (default: ${DEFAULT-VALUE}).")
+    int controllerPort;
+
+    @Option(names = "--registry-port", defaultValue = "8081",
+            description = "Schema registry port (default: ${DEFAULT-VALUE}).")
+    int registryPort;
+
+    @Option(names = "--partitions", defaultValue = "3",
+            description = "Partitions of each new audio topic: the most instances of a stream service that can "
+                    + "share the work (default: ${DEFAULT-VALUE}). `models` always has one.")
+    int partitions;
+
+    @Option(names = "--retention", paramLabel = "TOPIC=DURATION",
+            description = "Retention of a new topic, e.g. audio.chunks=12h, audio.dlq=90d, audio.clips=forever. "
+                    + "Units ms, s, m, h, d. Repeatable.")
+    Map<String, String> retention = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        Path dir = dataDir.toAbsolutePath().normalize();
+        Map<String, Long> retentionMs = new LinkedHashMap<>();
+        retention.forEach((topic, duration) -> retentionMs.put(topic, Durations.parseMs(duration)));
+
+        Logging.toFile(dir.resolve("logs/hark.log"));
+        err.println("Starting Kafka and the schema registry (data in " + dir + ") ...");
+        long t0 = System.nanoTime();
+        LocalStack stack = LocalStack.start(new LocalStack.Settings(dir, host, kafkaPort, controllerPort, registryPort,
+                partitions, retentionMs));
+
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            long s0 = System.nanoTime();
+            err.println("Stopping ...");
+            try {
+                stack.close();
+            } finally {
+                err.printf("Stopped in %.1f s. Data kept in %s%n", (System.nanoTime() - s0) / 1e9, dir);
+                err.flush();
+                stopped.countDown();
+            }
+        }, "hark-up-stop"));
+
+        out.println("bootstrap=" + stack.bootstrapServers());
+        out.println("registry=" + stack.registryUrl());
+        out.flush();
+        err.printf("Up in %.1f s. Topics: %d created, %d already there. Logs in %s. Ctrl-C to stop.%n",
+                (System.nanoTime() - t0) / 1e9, stack.createdTopics().size(),
+                dev.hark.schemas.Topics.ALL.size() - stack.createdTopics().size(), dir.resolve("logs"));
+        stopped.await(); // until the shutdown hook has run
+        return ExitCodes.OK;
+    }
+}
