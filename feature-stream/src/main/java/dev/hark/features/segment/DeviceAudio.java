@@ -1,0 +1,201 @@
+package dev.hark.features.segment;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything the stream remembers about one device: its session, the reassembly buffer, the
+ * segmenter, and when it last sent anything. Turns chunks (and the passing of wall-clock time)
+ * into utterances. Plain state with a byte form for the state store; no Kafka in here.
+ *
+ * <p>Gaps (audio that never arrived): up to {@link Settings#fillGapMs()} are filled with silence, so a
+ * chunk lost mid-word does not split the word; a longer gap closes any open utterance (the clip
+ * holds what was heard) and segmentation resumes after it.
+ */
+public final class DeviceAudio {
+
+    /** Reassembly and timing settings. */
+    public record Settings(SegmenterConfig segmenter, int maxPendingChunks, long maxWaitMs, long fillGapMs,
+                           long idleCloseMs) {
+        public static Settings defaults() {
+            return new Settings(SegmenterConfig.defaults(), 50, 500, 100, 1000);
+        }
+    }
+
+    /** An utterance with the wall-clock time its first sample was captured. */
+    public record Cut(String sessionId, Utterance utterance, long capturedAtMs) {
+    }
+
+    /** What one call produced, and what it noticed. */
+    public record Result(List<Cut> cuts, boolean duplicate, long gapSamples, boolean newSession) {
+    }
+
+    /** A chunk this device state cannot take (the reason goes into the dead letter). */
+    public static final class RejectedChunk extends RuntimeException {
+        private final String reason;
+
+        public RejectedChunk(String reason, String message) {
+            super(message);
+            this.reason = reason;
+        }
+
+        public String reason() {
+            return reason;
+        }
+    }
+
+    private final Settings settings;
+    private String sessionId;
+    private int sampleRate;
+    private ChunkReassembler reassembler;
+    private UtteranceSegmenter segmenter;
+    private long lastArrivalMs;
+    private long anchorSample;
+    private long anchorCapturedMs;
+
+    public DeviceAudio(Settings settings) {
+        this.settings = settings;
+    }
+
+    public String sessionId() {
+        return sessionId;
+    }
+
+    public long lastArrivalMs() {
+        return lastArrivalMs;
+    }
+
+    public boolean hasOpenAudio() {
+        return segmenter != null && (segmenter.speaking() || reassembler.pendingCount() > 0);
+    }
+
+    public Result accept(String session, long sequence, long startSample, int rate, short[] pcm, long capturedAtMs,
+                         long nowMs) {
+        List<Cut> cuts = new ArrayList<>();
+        boolean newSession = false;
+        if (sessionId == null || !sessionId.equals(session)) {
+            if (segmenter != null) {
+                // the device restarted: whatever was open belongs to the old session
+                drainTo(cuts, reassembler.onTimer(Long.MAX_VALUE));
+                cut(segmenter.flush(), cuts);
+            }
+            newSession = sessionId != null;
+            sessionId = session;
+            sampleRate = rate;
+            reassembler = new ChunkReassembler(settings.maxPendingChunks(), settings.maxWaitMs());
+            segmenter = new UtteranceSegmenter(settings.segmenter(), rate, startSample);
+            anchorSample = startSample;
+            anchorCapturedMs = capturedAtMs;
+        } else if (rate != sampleRate) {
+            throw new RejectedChunk("sample-rate-changed", "device changed its sample rate from " + sampleRate
+                    + " to " + rate + " Hz within session " + session + "; start a new session to change rate");
+        }
+        lastArrivalMs = nowMs;
+        ChunkReassembler.Accepted accepted = reassembler.accept(
+                new ChunkReassembler.Chunk(sequence, startSample, pcm, capturedAtMs), nowMs);
+        long gaps = drainTo(cuts, accepted.pieces());
+        return new Result(cuts, accepted.duplicate(), gaps, newSession);
+    }
+
+    /**
+     * Wall-clock tick: releases chunks that waited too long for missing ones, and closes an open
+     * utterance of a device that has sent nothing for {@code idleCloseMs}.
+     */
+    public List<Cut> onTimer(long nowMs) {
+        List<Cut> cuts = new ArrayList<>();
+        if (segmenter == null) {
+            return cuts;
+        }
+        drainTo(cuts, reassembler.onTimer(nowMs));
+        if (nowMs - lastArrivalMs >= settings.idleCloseMs()) {
+            if (reassembler.pendingCount() > 0) {
+                drainTo(cuts, reassembler.onTimer(Long.MAX_VALUE));
+            }
+            if (segmenter.speaking()) {
+                cut(segmenter.flush(), cuts);
+            }
+        }
+        return cuts;
+    }
+
+    private long drainTo(List<Cut> cuts, List<ChunkReassembler.Piece> pieces) {
+        long gapSamples = 0;
+        for (ChunkReassembler.Piece piece : pieces) {
+            if (piece instanceof ChunkReassembler.Samples s) {
+                anchorSample = s.startSample();
+                anchorCapturedMs = s.capturedAtMs();
+                cut(segmenter.accept(s.pcm()), cuts);
+            } else if (piece instanceof ChunkReassembler.Gap g) {
+                gapSamples += g.length();
+                if (g.length() * 1000 <= settings.fillGapMs() * sampleRate) {
+                    cut(segmenter.accept(new short[(int) g.length()]), cuts);
+                } else {
+                    cut(segmenter.skip(g.length()), cuts);
+                }
+            }
+        }
+        return gapSamples;
+    }
+
+    private void cut(List<Utterance> utterances, List<Cut> cuts) {
+        for (Utterance u : utterances) {
+            long captured = anchorCapturedMs + (u.startSample() - anchorSample) * 1000 / sampleRate;
+            cuts.add(new Cut(sessionId, u, captured));
+        }
+    }
+
+    // ---- persistence ----
+
+    private static final int FORMAT = 1;
+
+    public byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(FORMAT);
+            out.writeBoolean(sessionId != null);
+            if (sessionId != null) {
+                out.writeUTF(sessionId);
+                out.writeInt(sampleRate);
+                out.writeLong(lastArrivalMs);
+                out.writeLong(anchorSample);
+                out.writeLong(anchorCapturedMs);
+                reassembler.writeTo(out);
+                segmenter.writeTo(out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public static DeviceAudio fromBytes(byte[] data, Settings settings) {
+        DeviceAudio d = new DeviceAudio(settings);
+        if (data == null) {
+            return d;
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
+            int format = in.readByte();
+            if (format != FORMAT) {
+                throw new IOException("unknown device state format " + format);
+            }
+            if (in.readBoolean()) {
+                d.sessionId = in.readUTF();
+                d.sampleRate = in.readInt();
+                d.lastArrivalMs = in.readLong();
+                d.anchorSample = in.readLong();
+                d.anchorCapturedMs = in.readLong();
+                d.reassembler = ChunkReassembler.readFrom(in, settings.maxPendingChunks(), settings.maxWaitMs());
+                d.segmenter = UtteranceSegmenter.readFrom(in, settings.segmenter());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("corrupt device state: " + e.getMessage(), e);
+        }
+        return d;
+    }
+}
