@@ -56,7 +56,7 @@ public final class LogMelExtractor {
         this.filterbank = MelFilterbank.of(spec);
         this.window = hannPeriodic(spec.winLength());
         this.windowOffset = (spec.nFft() - spec.winLength()) / 2; // torch.stft centres a short window
-        this.logFloorValue = (float) Math.log(spec.logFloor());
+        this.logFloorValue = FastLog.ln(spec.logFloor()); // same function as for floored cells: identical values
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(spec));
     }
 
@@ -195,7 +195,7 @@ public final class LogMelExtractor {
             float[] dst = out[m];
             for (int t = 0; t < clip; t++) {
                 int i = t + shift;
-                dst[t] = i >= 0 && i < frames ? (float) Math.log(Math.max(src[i], floor)) : logFloorValue;
+                dst[t] = i >= 0 && i < frames ? FastLog.ln(Math.max(src[i], floor)) : logFloorValue;
             }
         }
         normalise(out, spec.normalisation());

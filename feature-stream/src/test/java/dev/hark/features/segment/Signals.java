@@ -3,29 +3,29 @@ package dev.hark.features.segment;
 import java.util.Random;
 
 /** Synthetic device audio: "words" are 300 Hz tones with a syllable envelope, silence is low noise. */
-final class Signals {
-    static final int RATE = 8000;
+public final class Signals {
+    public static final int RATE = 8000;
 
     private final Random random = new Random(7);
     private short[] pcm = new short[0];
 
-    Signals noise(int ms) {
+    public Signals noise(int ms) {
         return add(ms, i -> random.nextGaussian() * 0.0003);
     }
 
-    Signals word(int ms) {
+    public Signals word(int ms) {
         int n = RATE * ms / 1000;
         return add(ms, i -> 0.2 * Math.sin(2 * Math.PI * 300 * i / RATE) * Math.sin(Math.PI * i / n)
                 + random.nextGaussian() * 0.0003);
     }
 
     /** Continuous speech-like sound: syllables at 5 per second, 20 dB between loud and soft. */
-    Signals speech(int ms) {
+    public Signals speech(int ms) {
         return add(ms, i -> 0.2 * Math.sin(2 * Math.PI * 300 * i / RATE)
                 * (0.1 + 0.9 * Math.abs(Math.sin(Math.PI * 5 * i / RATE))) + random.nextGaussian() * 0.0003);
     }
 
-    Signals zeros(int ms) {
+    public Signals zeros(int ms) {
         return add(ms, i -> 0);
     }
 
@@ -39,15 +39,15 @@ final class Signals {
         return this;
     }
 
-    int length() {
+    public int length() {
         return pcm.length;
     }
 
-    short[] pcm() {
+    public short[] pcm() {
         return pcm;
     }
 
-    static int samples(int ms) {
+    public static int samples(int ms) {
         return RATE * ms / 1000;
     }
 }

@@ -1,0 +1,195 @@
+package dev.hark.features.stream;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+import dev.hark.avro.AudioChunk;
+import dev.hark.avro.AudioClip;
+import dev.hark.features.audio.WavDecoder;
+import dev.hark.features.segment.DeviceAudio;
+import dev.hark.features.segment.Utterance;
+import dev.hark.schemas.serde.HarkSerdeException;
+
+/**
+ * {@code audio.chunks} → {@code audio.clips}: per device, puts chunks back in order and cuts the
+ * audio into utterances ({@link DeviceAudio}). A wall-clock punctuator closes the utterance of a
+ * device that stopped sending, and releases chunks that waited too long for a lost one: event time
+ * alone would leave them open until the device speaks again.
+ *
+ * <p>Every chunk is absorbed into its device's audio, dropped as a counted duplicate, or dead-lettered
+ * with the reason.
+ */
+final class ChunkSegmentationProcessor implements Processor<String, byte[], String, SpecificRecord> {
+    static final String STAGE = "feature-stream.chunks";
+    static final String STORE = "device-audio";
+
+    private final Deserializer<AudioChunk> chunks;
+    private final DeviceAudio.Settings settings;
+    private final Duration punctuateEvery;
+    private ProcessorContext<String, SpecificRecord> context;
+    private KeyValueStore<String, byte[]> store;
+    private Sensor duplicates;
+    private Sensor gaps;
+    private Sensor clips;
+
+    ChunkSegmentationProcessor(Deserializer<AudioChunk> chunks, DeviceAudio.Settings settings, Duration punctuateEvery) {
+        this.chunks = chunks;
+        this.settings = settings;
+        this.punctuateEvery = punctuateEvery;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.store = context.getStateStore(STORE);
+        String task = context.taskId().toString();
+        duplicates = context.metrics().addRateTotalSensor("hark-segmenter", task, "duplicate-chunks",
+                org.apache.kafka.common.metrics.Sensor.RecordingLevel.INFO);
+        gaps = context.metrics().addRateTotalSensor("hark-segmenter", task, "gap-samples",
+                org.apache.kafka.common.metrics.Sensor.RecordingLevel.INFO);
+        clips = context.metrics().addRateTotalSensor("hark-segmenter", task, "clips",
+                org.apache.kafka.common.metrics.Sensor.RecordingLevel.INFO);
+        context.schedule(punctuateEvery, PunctuationType.WALL_CLOCK_TIME, this::tick);
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        String topic = context.recordMetadata().map(m -> m.topic()).orElse("audio.chunks");
+        AudioChunk chunk;
+        try {
+            chunk = chunks.deserialize(topic, record.value());
+        } catch (HarkSerdeException e) {
+            deadLetter(record, e.reason().code(), e.getMessage(), e, null);
+            return;
+        }
+        String problem = validate(record.key(), chunk);
+        if (problem != null) {
+            deadLetter(record, problem.substring(0, problem.indexOf(':')), problem.substring(problem.indexOf(':') + 2),
+                    null, chunk);
+            return;
+        }
+        String device = chunk.getDeviceId();
+        DeviceAudio audio = DeviceAudio.fromBytes(store.get(device), settings);
+        long now = context.currentSystemTimeMs();
+        DeviceAudio.Result result;
+        try {
+            result = audio.accept(chunk.getSessionId(), chunk.getSequence(), chunk.getStartSample(),
+                    chunk.getSampleRate(), toShorts(chunk.getPcm()), chunk.getCapturedAtMs().toEpochMilli(), now);
+        } catch (DeviceAudio.RejectedChunk e) {
+            deadLetter(record, e.reason(), e.getMessage(), e, chunk);
+            return;
+        }
+        if (result.duplicate()) {
+            duplicates.record();
+        }
+        if (result.gapSamples() > 0) {
+            gaps.record(result.gapSamples());
+        }
+        store.put(device, audio.toBytes());
+        emit(device, result.cuts(), now);
+    }
+
+    /** Wall clock: devices that went quiet get their open utterance closed. */
+    private void tick(long now) {
+        List<KeyValue<String, byte[]>> changed = new java.util.ArrayList<>();
+        Map<String, List<DeviceAudio.Cut>> cuts = new java.util.LinkedHashMap<>();
+        try (KeyValueIterator<String, byte[]> all = store.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, byte[]> entry = all.next();
+                DeviceAudio audio = DeviceAudio.fromBytes(entry.value, settings);
+                if (!audio.hasOpenAudio()) {
+                    continue;
+                }
+                List<DeviceAudio.Cut> closed = audio.onTimer(now);
+                byte[] after = audio.toBytes();
+                if (!closed.isEmpty() || !java.util.Arrays.equals(after, entry.value)) {
+                    changed.add(KeyValue.pair(entry.key, after));
+                    cuts.put(entry.key, closed);
+                }
+            }
+        }
+        for (KeyValue<String, byte[]> entry : changed) {
+            store.put(entry.key, entry.value);
+            emit(entry.key, cuts.get(entry.key), now);
+        }
+    }
+
+    private void emit(String device, List<DeviceAudio.Cut> cuts, long now) {
+        for (DeviceAudio.Cut cut : cuts) {
+            Utterance u = cut.utterance();
+            String clipId = device + ":" + cut.sessionId() + ":" + u.startSample();
+            AudioClip clip = AudioClip.newBuilder()
+                    .setClipId(clipId)
+                    .setSource(device)
+                    .setDeviceId(device)
+                    .setSampleRate(u.sampleRate())
+                    .setPcm(ByteBuffer.wrap(toBytes(u.pcm())))
+                    .setStartSample(u.startSample())
+                    .setEndSample(u.endSample())
+                    .setSessionId(cut.sessionId())
+                    .setCapturedAtMs(Instant.ofEpochMilli(cut.capturedAtMs()))
+                    .setClipCreatedAtMs(Instant.ofEpochMilli(now))
+                    .build();
+            clips.record();
+            context.forward(new Record<String, SpecificRecord>(clipId, clip, cut.capturedAtMs()),
+                    FeatureStreamTopology.CLIPS_SINK);
+        }
+    }
+
+    /** Null when the chunk is usable, else "reason: message". */
+    static String validate(String key, AudioChunk chunk) {
+        if (chunk == null) {
+            return "null-value: a chunk record without a value";
+        }
+        if (key == null || !key.equals(chunk.getDeviceId())) {
+            return "key-not-device-id: chunks must be keyed by their deviceId ('" + chunk.getDeviceId()
+                    + "') so one device's audio stays in one partition; the key was '" + key + "'";
+        }
+        int rate = chunk.getSampleRate();
+        if (rate < WavDecoder.MIN_RATE || rate > WavDecoder.MAX_RATE) {
+            return "bad-rate: sample rate " + rate + " Hz is outside " + WavDecoder.MIN_RATE + "–" + WavDecoder.MAX_RATE + " Hz";
+        }
+        if (chunk.getPcm().remaining() % 2 != 0) {
+            return "truncated: PCM has an odd number of bytes (" + chunk.getPcm().remaining() + ")";
+        }
+        if (chunk.getSequence() < 0 || chunk.getStartSample() < 0) {
+            return "bad-position: sequence and startSample must not be negative";
+        }
+        return null;
+    }
+
+    static short[] toShorts(ByteBuffer pcm) {
+        ByteBuffer le = pcm.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        short[] out = new short[le.remaining() / 2];
+        le.asShortBuffer().get(out);
+        return out;
+    }
+
+    static byte[] toBytes(short[] pcm) {
+        ByteBuffer out = ByteBuffer.allocate(pcm.length * 2).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.asShortBuffer().put(pcm);
+        return out.array();
+    }
+
+    private void deadLetter(Record<String, byte[]> record, String reason, String message, Throwable error,
+                            AudioChunk chunk) {
+        context.forward(new Record<String, SpecificRecord>(record.key(), DeadLetters.of(STAGE, reason, message, error,
+                context.recordMetadata(), record.key(), record.value(), record.timestamp(), null,
+                chunk == null ? record.key() : chunk.getDeviceId(), context.currentSystemTimeMs()), record.timestamp()),
+                FeatureStreamTopology.DLQ_SINK);
+    }
+}

@@ -1,0 +1,117 @@
+package dev.hark.features.stream;
+
+import java.nio.ByteBuffer;
+import java.time.Instant;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.hark.avro.AudioClip;
+import dev.hark.avro.LogMelFeatures;
+import dev.hark.features.audio.Audio;
+import dev.hark.features.audio.AudioFormatException;
+import dev.hark.features.audio.Pcm16;
+import dev.hark.features.audio.WavDecoder;
+import dev.hark.features.dsp.Float32Matrix;
+import dev.hark.features.dsp.LogMelExtractor;
+import dev.hark.schemas.serde.HarkSerdeException;
+
+/**
+ * {@code audio.clips} → {@code audio.features}: decodes each clip, resamples it to the feature rate and
+ * computes the log-mel matrix the model sees. Every clip ends as one feature record or one dead letter.
+ */
+final class ClipFeaturesProcessor implements Processor<String, byte[], String, SpecificRecord> {
+    static final String STAGE = "feature-stream.clips";
+    private static final Logger log = LoggerFactory.getLogger(ClipFeaturesProcessor.class);
+
+    private final Deserializer<AudioClip> clips;
+    private final LogMelExtractor extractor;
+    private final String featureConfigId;
+    private ProcessorContext<String, SpecificRecord> context;
+
+    ClipFeaturesProcessor(Deserializer<AudioClip> clips, LogMelExtractor extractor) {
+        this.clips = clips;
+        this.extractor = extractor;
+        this.featureConfigId = extractor.spec().id();
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        String topic = context.recordMetadata().map(m -> m.topic()).orElse("audio.clips");
+        AudioClip clip;
+        try {
+            clip = clips.deserialize(topic, record.value());
+        } catch (HarkSerdeException e) {
+            deadLetter(record, e.reason().code(), e.getMessage(), e, null);
+            return;
+        }
+        if (clip == null) {
+            deadLetter(record, "null-value", "a clip record without a value", null, null);
+            return;
+        }
+        try {
+            LogMelFeatures features = features(clip);
+            context.forward(new Record<String, SpecificRecord>(clip.getClipId(), features, record.timestamp()),
+                    FeatureStreamTopology.FEATURES_SINK);
+        } catch (AudioFormatException e) {
+            deadLetter(record, e.reason().code(), e.getMessage(), e, clip);
+        } catch (RuntimeException e) {
+            log.warn("clip {} could not be turned into features", clip.getClipId(), e);
+            deadLetter(record, "feature-error", "clip " + clip.getClipId() + ": " + e, e, clip);
+        }
+    }
+
+    LogMelFeatures features(AudioClip clip) {
+        String name = "clip " + clip.getClipId();
+        int rate = clip.getSampleRate();
+        if (rate < WavDecoder.MIN_RATE || rate > WavDecoder.MAX_RATE) {
+            throw new AudioFormatException(AudioFormatException.Reason.BAD_RATE, name,
+                    "sample rate " + rate + " Hz is outside " + WavDecoder.MIN_RATE + "–" + WavDecoder.MAX_RATE + " Hz");
+        }
+        ByteBuffer pcm = clip.getPcm().duplicate();
+        if (pcm.remaining() % 2 != 0) {
+            throw new AudioFormatException(AudioFormatException.Reason.TRUNCATED, name,
+                    "PCM has an odd number of bytes (" + pcm.remaining() + "): 16-bit samples are cut");
+        }
+        if (pcm.remaining() == 0) {
+            throw new AudioFormatException(AudioFormatException.Reason.EMPTY, name, "the clip has no samples");
+        }
+        float[][] logMel = extractor.features(Audio.mono(Pcm16.toFloats(pcm), rate));
+        return LogMelFeatures.newBuilder()
+                .setClipId(clip.getClipId())
+                .setSource(clip.getSource())
+                .setDeviceId(clip.getDeviceId())
+                .setLabel(clip.getLabel())
+                .setSpeaker(clip.getSpeaker())
+                .setStartSample(clip.getStartSample())
+                .setEndSample(clip.getEndSample())
+                .setSessionId(clip.getSessionId())
+                .setFeatureConfigId(featureConfigId)
+                .setFeatureConfig(extractor.spec().toAvro())
+                .setNMels(logMel.length)
+                .setNFrames(logMel[0].length)
+                .setLogMel(ByteBuffer.wrap(Float32Matrix.toBytes(logMel)))
+                .setCapturedAtMs(clip.getCapturedAtMs())
+                .setClipCreatedAtMs(clip.getClipCreatedAtMs())
+                .setFeaturesCreatedAtMs(Instant.ofEpochMilli(context.currentSystemTimeMs()))
+                .build();
+    }
+
+    private void deadLetter(Record<String, byte[]> record, String reason, String message, Throwable error,
+                            AudioClip clip) {
+        context.forward(new Record<String, SpecificRecord>(record.key(), DeadLetters.of(STAGE, reason, message, error,
+                context.recordMetadata(), record.key(), record.value(), record.timestamp(),
+                clip == null ? record.key() : clip.getClipId(), clip == null ? null : clip.getDeviceId(),
+                context.currentSystemTimeMs()), record.timestamp()), FeatureStreamTopology.DLQ_SINK);
+    }
+}

@@ -1,0 +1,78 @@
+package dev.hark.features.stream;
+
+import java.time.Duration;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+import dev.hark.avro.AudioChunk;
+import dev.hark.avro.AudioClip;
+import dev.hark.features.dsp.FeatureSpec;
+import dev.hark.features.dsp.LogMelExtractor;
+import dev.hark.features.segment.DeviceAudio;
+import dev.hark.schemas.Topics;
+import dev.hark.schemas.registry.SchemaRegistryClient;
+import dev.hark.schemas.serde.AvroDeserializer;
+import dev.hark.schemas.serde.AvroSerializer;
+
+/**
+ * The feature stream's topology, with nothing else in it (no Kafka connection), so tests drive it
+ * with {@code TopologyTestDriver}:
+ *
+ * <pre>
+ * audio.chunks ─► segment (per-device store, wall-clock punctuator) ─► audio.clips
+ * audio.clips  ─► log-mel ─────────────────────────────────────────► audio.features
+ *                 both ──────────────────────────────────────────────► audio.dlq
+ * </pre>
+ *
+ * Sources read bytes and decode inside the processors, so a record that does not decode becomes a
+ * dead letter with its original bytes instead of stopping the application.
+ */
+public final class FeatureStreamTopology {
+    static final String CHUNKS_SOURCE = "chunks";
+    static final String CLIPS_SOURCE = "clips";
+    static final String SEGMENTER = "segment";
+    static final String LOG_MEL = "log-mel";
+    static final String CLIPS_SINK = "clips-out";
+    static final String FEATURES_SINK = "features-out";
+    static final String DLQ_SINK = "dlq-out";
+
+    /** What the topology needs to know. */
+    public record Settings(FeatureSpec features, DeviceAudio.Settings segmentation, Duration punctuateEvery) {
+        public static Settings defaults() {
+            return new Settings(FeatureSpec.defaults(), DeviceAudio.Settings.defaults(), Duration.ofMillis(100));
+        }
+    }
+
+    private FeatureStreamTopology() {
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static Topology build(Settings settings, SchemaRegistryClient registry) {
+        LogMelExtractor extractor = new LogMelExtractor(settings.features());
+        AvroDeserializer<AudioChunk> chunks = AvroDeserializer.specific(registry, AudioChunk.class);
+        AvroDeserializer<AudioClip> clips = AvroDeserializer.specific(registry, AudioClip.class);
+        Serializer values = new AvroSerializer<>(registry);
+
+        Topology topology = new Topology();
+        topology.addSource(CHUNKS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
+                Topics.AUDIO_CHUNKS.name());
+        topology.addProcessor(SEGMENTER,
+                () -> new ChunkSegmentationProcessor(chunks, settings.segmentation(), settings.punctuateEvery()),
+                CHUNKS_SOURCE);
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(ChunkSegmentationProcessor.STORE), Serdes.String(), Serdes.ByteArray()),
+                SEGMENTER);
+        topology.addSink(CLIPS_SINK, Topics.AUDIO_CLIPS.name(), Serdes.String().serializer(), values, SEGMENTER);
+
+        topology.addSource(CLIPS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
+                Topics.AUDIO_CLIPS.name());
+        topology.addProcessor(LOG_MEL, () -> new ClipFeaturesProcessor(clips, extractor), CLIPS_SOURCE);
+        topology.addSink(FEATURES_SINK, Topics.AUDIO_FEATURES.name(), Serdes.String().serializer(), values, LOG_MEL);
+
+        topology.addSink(DLQ_SINK, Topics.AUDIO_DLQ.name(), Serdes.String().serializer(), values, SEGMENTER, LOG_MEL);
+        return topology;
+    }
+}
