@@ -2,22 +2,16 @@ package dev.hark.launcher;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 
 import dev.hark.infra.ApicurioRegistry;
 import dev.hark.infra.LocalKafkaBroker;
 import dev.hark.infra.Ports;
+import dev.hark.schemas.TopicAdmin;
 import dev.hark.schemas.Topics;
 
 /**
@@ -71,34 +65,13 @@ public final class LocalStack implements AutoCloseable {
             throw e.getCause() instanceof RuntimeException r ? r : e;
         }
         try {
-            List<String> created = createTopics(kafka.bootstrapServers(), s);
+            List<String> created = TopicAdmin.ensureTopics(kafka.bootstrapServers(),
+                    Topics.specs(s.partitions(), s.retentionMs()), (short) 1);
             return new LocalStack(s, kafka, reg, created);
         } catch (RuntimeException e) {
             reg.close();
             kafka.close();
             throw e;
-        }
-    }
-
-    /** Creates the Hark topics that do not exist yet; existing ones (and their data) are left alone. */
-    static List<String> createTopics(String bootstrap, Settings s) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "60000"))) {
-            Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
-            List<NewTopic> missing = new ArrayList<>();
-            for (Topics.TopicSpec spec : Topics.specs(s.partitions(), s.retentionMs())) {
-                if (!existing.contains(spec.name())) {
-                    missing.add(new NewTopic(spec.name(), spec.partitions(), (short) 1).configs(spec.configs()));
-                }
-            }
-            if (!missing.isEmpty()) {
-                admin.createTopics(missing).all().get(60, TimeUnit.SECONDS);
-            }
-            return missing.stream().map(NewTopic::name).toList();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("could not create Hark's topics: " + e.getCause().getMessage(), e);
-        } catch (Exception e) {
-            throw new IllegalStateException("could not create Hark's topics: " + e, e);
         }
     }
 
