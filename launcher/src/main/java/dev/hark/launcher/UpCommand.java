@@ -7,13 +7,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import dev.hark.schemas.ClusterConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code hark up}: the local stack in the foreground until Ctrl-C. */
 @Command(name = "up", mixinStandardHelpOptions = true,
         description = {"Start the local stack: a real single-node Kafka (KRaft) and a schema registry, with "
-                + "every Hark topic created. Runs until Ctrl-C.",
+                + "every Hark topic created, and Hark's stream services on it. Runs until Ctrl-C.",
                 "",
                 "Prints `bootstrap=HOST:PORT` and `registry=URL` on standard output once both answer; "
                         + "progress and logs go elsewhere (standard error, DIR/logs)."})
@@ -43,6 +44,9 @@ final class UpCommand implements Callable<Integer> {
                     + "share the work (default: ${DEFAULT-VALUE}). `models` always has one.")
     int partitions;
 
+    @Option(names = "--no-services", description = "Start only Kafka and the registry, not Hark's stream services.")
+    boolean noServices;
+
     @Option(names = "--retention", paramLabel = "TOPIC=DURATION",
             description = "Retention of a new topic, e.g. audio.chunks=12h, audio.dlq=90d, audio.clips=forever. "
                     + "Units ms, s, m, h, d. Repeatable.")
@@ -61,12 +65,25 @@ final class UpCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         LocalStack stack = LocalStack.start(new LocalStack.Settings(dir, host, kafkaPort, controllerPort, registryPort,
                 partitions, retentionMs));
+        out.println("bootstrap=" + stack.bootstrapServers());
+        out.println("registry=" + stack.registryUrl());
+        out.flush();
+
+        Services services;
+        try {
+            services = noServices ? Services.none()
+                    : Services.start(new ClusterConfig(stack.bootstrapServers(), stack.registryUrl()), dir.resolve("streams"));
+        } catch (RuntimeException e) {
+            stack.close();
+            throw e;
+        }
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             long s0 = System.nanoTime();
             err.println("Stopping ...");
             try {
+                services.close();
                 stack.close();
             } finally {
                 err.printf("Stopped in %.1f s. Data kept in %s%n", (System.nanoTime() - s0) / 1e9, dir);
@@ -75,12 +92,9 @@ final class UpCommand implements Callable<Integer> {
             }
         }, "hark-up-stop"));
 
-        out.println("bootstrap=" + stack.bootstrapServers());
-        out.println("registry=" + stack.registryUrl());
-        out.flush();
-        err.printf("Up in %.1f s. Topics: %d created, %d already there. Logs in %s. Ctrl-C to stop.%n",
+        err.printf("Up in %.1f s. Topics: %d created, %d already there. Services: %s. Logs in %s. Ctrl-C to stop.%n",
                 (System.nanoTime() - t0) / 1e9, stack.createdTopics().size(),
-                dev.hark.schemas.Topics.ALL.size() - stack.createdTopics().size(), dir.resolve("logs"));
+                dev.hark.schemas.Topics.ALL.size() - stack.createdTopics().size(), services.describe(), dir.resolve("logs"));
         stopped.await(); // until the shutdown hook has run
         return ExitCodes.OK;
     }

@@ -28,8 +28,10 @@ public final class Resampler {
     /** Minimum stop-band attenuation the Kaiser window is designed for. */
     public static final double STOP_ATTENUATION_DB = 70.0;
 
-    /** Above this many coefficients the exact phase table is replaced by an interpolated kernel. */
-    private static final int MAX_TABLE = 1 << 20;
+    /** Above this many coefficients (1 MB) the exact phase table is replaced by an interpolated kernel. */
+    private static final int MAX_TABLE = 1 << 18;
+    /** Rate pairs kept by {@link #of}; rates come from data, so the cache must not grow without bound. */
+    private static final int MAX_CACHED = 32;
     /** Kernel points per input sample in interpolated mode: linear-interpolation error ≈ -84 dB. */
     private static final int KERNEL_RESOLUTION = 64;
 
@@ -50,8 +52,12 @@ public final class Resampler {
     private final float[] kernel;
 
     private Resampler(int inRate, int outRate) {
-        if (inRate <= 0 || outRate <= 0) {
-            throw new IllegalArgumentException("rates must be positive, got " + inRate + " -> " + outRate);
+        for (int rate : new int[] {inRate, outRate}) {
+            // the filter grows with the ratio: an absurd rate from a bad record must not allocate gigabytes
+            if (rate < WavDecoder.MIN_RATE || rate > WavDecoder.MAX_RATE) {
+                throw new IllegalArgumentException("sample rate " + rate + " Hz is outside " + WavDecoder.MIN_RATE
+                        + "–" + WavDecoder.MAX_RATE + " Hz");
+            }
         }
         this.inRate = inRate;
         this.outRate = outRate;
@@ -98,9 +104,22 @@ public final class Resampler {
         }
     }
 
-    /** The (cached) resampler for a rate pair. */
+    /**
+     * The resampler for a rate pair, cached for the first {@value #MAX_CACHED} pairs seen.
+     *
+     * @throws IllegalArgumentException for a rate outside [{@value WavDecoder#MIN_RATE}, {@value WavDecoder#MAX_RATE}] Hz
+     */
     public static Resampler of(int inRate, int outRate) {
-        return CACHE.computeIfAbsent(((long) inRate << 32) | (outRate & 0xFFFF_FFFFL), k -> new Resampler(inRate, outRate));
+        long key = ((long) inRate << 32) | (outRate & 0xFFFF_FFFFL);
+        Resampler cached = CACHE.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        Resampler fresh = new Resampler(inRate, outRate);
+        if (CACHE.size() < MAX_CACHED) {
+            CACHE.putIfAbsent(key, fresh);
+        }
+        return fresh;
     }
 
     /** {@code audio} at {@code rate}; the same instance when it already is. */
@@ -203,6 +222,9 @@ public final class Resampler {
 
     /** The phase-table filter written as its definition, one output at a time; kept to check {@link #processPolyphase}. */
     float[] processDirect(float[] x) {
+        if (phases == null) {
+            throw new IllegalStateException(this + " has no phase table");
+        }
         float[] y = new float[outputLength(x.length)];
         processTable(x, y);
         return y;
