@@ -87,7 +87,7 @@ public final class ApicurioRegistry implements AutoCloseable {
         }
         command.add("-jar");
         command.add(runner.toString());
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(withWatchdog(command)).redirectErrorStream(true);
         if (options.logFile() != null) {
             try {
                 Files.createDirectories(options.logFile().toAbsolutePath().getParent());
@@ -112,6 +112,26 @@ public final class ApicurioRegistry implements AutoCloseable {
             throw e;
         }
         return registry;
+    }
+
+    /**
+     * Runs the registry under a small shell that stops it when this JVM goes away, even by kill -9:
+     * otherwise an orphaned registry keeps the port and the next start fails.
+     */
+    static List<String> withWatchdog(List<String> command) {
+        if (!Files.isExecutable(Path.of("/bin/sh"))) {
+            return command;
+        }
+        StringBuilder quoted = new StringBuilder();
+        for (String arg : command) {
+            quoted.append(" '").append(arg.replace("'", "'\\''")).append('\'');
+        }
+        long parent = ProcessHandle.current().pid();
+        String script = "exec 0</dev/null; " + quoted.substring(1) + " & child=$!; "
+                + "trap 'kill $child 2>/dev/null; wait $child; exit 0' TERM INT; "
+                + "while kill -0 " + parent + " 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done; "
+                + "kill $child 2>/dev/null; wait $child";
+        return List.of("/bin/sh", "-c", script);
     }
 
     /** Base URL of the Confluent-compatible API, e.g. {@code http://localhost:8081/apis/ccompat/v7}. */

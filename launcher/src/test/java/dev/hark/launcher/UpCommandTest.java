@@ -164,6 +164,23 @@ class UpCommandTest {
     }
 
     @Test
+    void aHardKillLeavesNoRegistryBehind(@TempDir Path dataDir) throws Exception {
+        int registryPort = Ports.freePort();
+        try (Up up = new Up("--data-dir", dataDir.toString(), "--kafka-port", "" + Ports.freePort(),
+                "--controller-port", "" + Ports.freePort(), "--registry-port", "" + registryPort, "--no-services")) {
+            up.line("bootstrap=", Duration.ofSeconds(90));
+            up.line("registry=", Duration.ofSeconds(10));
+            assertFalse(Ports.isFree(registryPort));
+            up.process.destroyForcibly().waitFor(); // kill -9: no shutdown hooks run
+            long deadline = System.currentTimeMillis() + 15_000;
+            while (!Ports.isFree(registryPort) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(200);
+            }
+            assertTrue(Ports.isFree(registryPort), "the registry process went away with its parent");
+        }
+    }
+
+    @Test
     void aPortInUseIsOneClearLineAndAFailureExit(@TempDir Path dataDir) throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
              Up up = new Up("--data-dir", dataDir.toString(), "--kafka-port", "" + taken.getLocalPort(),
