@@ -1,7 +1,7 @@
 package dev.hark.features.audio;
 
 import dev.hark.features.audio.AudioFormatException.Reason;
-import dev.hark.features.testing.SharedData;
+import dev.hark.infra.testing.SharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -342,8 +342,7 @@ class WavDecoderTest {
 
     @Test
     void realFsddRecordingDecodesToItsSampleCount() throws IOException {
-        Path recordings = SharedData.fsddRecordings();
-        assumeTrue(Files.isDirectory(recordings), SharedData.missingMessage(recordings));
+        Path recordings = SharedData.requireFsdd();
         Path file = recordings.resolve("0_george_0.wav");
         Audio a = WavDecoder.decode(file);
         assertEquals(8000, a.sampleRate());

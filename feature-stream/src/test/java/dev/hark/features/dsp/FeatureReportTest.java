@@ -3,7 +3,7 @@ package dev.hark.features.dsp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.hark.features.audio.WavWriter;
-import dev.hark.features.testing.SharedData;
+import dev.hark.infra.testing.SharedData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -112,8 +112,7 @@ class FeatureReportTest {
     /** Writes the report of a real recording to target/ so a person can look at it. */
     @Test
     void realRecordingReportForInspection() throws IOException {
-        Path recordings = SharedData.fsddRecordings();
-        assumeTrue(Files.isDirectory(recordings), SharedData.missingMessage(recordings));
+        Path recordings = SharedData.requireFsdd();
         FeatureReport r = FeatureReport.of(recordings.resolve("7_theo_30.wav"), FeatureSpec.defaults());
         Path out = Path.of("target", "feature-report");
         Files.createDirectories(out);

@@ -2,7 +2,7 @@ package dev.hark.features.dsp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.hark.features.audio.WavDecoder;
-import dev.hark.features.testing.SharedData;
+import dev.hark.infra.testing.SharedData;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -51,8 +51,7 @@ class MelParityTest {
         FeatureSpec spec = Fixtures.spec(INDEX.get("configs").get(f.get("config").asText()));
         float[] signal;
         if (f.get("kind").asText().equals("fsdd")) {
-            Path recordings = SharedData.fsddRecordings();
-            assumeTrue(Files.isDirectory(recordings), SharedData.missingMessage(recordings));
+            Path recordings = SharedData.requireFsdd();
             signal = WavDecoder.decode(recordings.resolve(f.get("source").asText())).samples();
         } else {
             signal = Fixtures.floats(Fixtures.read(f.get("source").asText()).get("samples").asText());

@@ -14,10 +14,12 @@ public final class SharedData {
     private SharedData() {
     }
 
-    /** {@code -Dhark.shared.dir} (the build sets it to ../shared), else ../shared or ../../shared. */
+    /** {@code -Dhark.shared.dir} (the build sets it to ../shared beside the checkout), else ../shared or ../../shared. */
     public static Optional<Path> sharedDir() {
         String configured = System.getProperty("hark.shared.dir");
-        for (String candidate : new String[] {configured, "../shared", "../../shared"}) {
+        String[] candidates = configured != null && !configured.isBlank()
+                ? new String[] {configured} : new String[] {"../shared", "../../shared"};
+        for (String candidate : candidates) {
             if (candidate != null && Files.isDirectory(Path.of(candidate))) {
                 return Optional.of(Path.of(candidate).toAbsolutePath().normalize());
             }
