@@ -131,7 +131,11 @@ public final class ApicurioRegistry implements AutoCloseable {
                 + "trap 'kill $child 2>/dev/null; wait $child; exit 0' TERM INT; "
                 + "while kill -0 " + parent + " 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done; "
                 + "kill $child 2>/dev/null; wait $child";
-        return List.of("/bin/sh", "-c", script);
+        // its own session: nothing the registry (or a terminal's Ctrl-C) does to its process group
+        // reaches the JVM that started it, and the watchdog alone decides when it stops
+        return Files.isExecutable(Path.of("/usr/bin/setsid"))
+                ? List.of("/usr/bin/setsid", "/bin/sh", "-c", script)
+                : List.of("/bin/sh", "-c", script);
     }
 
     /** Base URL of the Confluent-compatible API, e.g. {@code http://localhost:8081/apis/ccompat/v7}. */

@@ -3,9 +3,11 @@ package dev.hark.features.stream;
 import org.testcontainers.junit.jupiter.Testcontainers;
 
 import dev.hark.infra.testing.ContainerInfra;
+import dev.hark.infra.testing.RequiresDocker;
 import dev.hark.infra.testing.HarkInfra;
 
 /** The feature stream contract on Kafka and Confluent Schema Registry containers; skipped without Docker. */
+@RequiresDocker
 @Testcontainers(disabledWithoutDocker = true)
 class FeatureStreamOverKafkaContainersTest extends FeatureStreamOverKafkaContract {
     @Override

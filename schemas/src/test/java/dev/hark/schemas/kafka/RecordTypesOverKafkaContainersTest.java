@@ -3,9 +3,11 @@ package dev.hark.schemas.kafka;
 import org.testcontainers.junit.jupiter.Testcontainers;
 
 import dev.hark.infra.testing.ContainerInfra;
+import dev.hark.infra.testing.RequiresDocker;
 import dev.hark.infra.testing.HarkInfra;
 
 /** The record-type contract on apache/kafka and Confluent Schema Registry containers; skipped without Docker. */
+@RequiresDocker
 @Testcontainers(disabledWithoutDocker = true)
 class RecordTypesOverKafkaContainersTest extends RecordTypesOverKafkaContract {
     @Override
