@@ -1,6 +1,6 @@
 package dev.hark.features.dsp;
 
-import be.tarsos.dsp.util.fft.FFT;
+import be.tarsos.dsp.util.fft.FloatFFT;
 import dev.hark.features.audio.Audio;
 import dev.hark.features.audio.Resampler;
 import dev.hark.features.dsp.FeatureSpec.Normalisation;
@@ -36,17 +36,22 @@ public final class LogMelExtractor {
     private final float logFloorValue;
     private final ThreadLocal<Scratch> scratch;
 
-    /** Per-thread state: TarsosDSP's FFT keeps work arrays, and reusing buffers keeps the hot path allocation-free. */
+    /**
+     * Per-thread state: TarsosDSP's FFT keeps work arrays, and reusing buffers keeps the hot path
+     * allocation-free. {@code packed} holds two real frames as one complex signal (see {@link #mel}).
+     */
     private static final class Scratch {
-        final FFT fft;
-        final float[] frame;
-        final float[] power;
+        final FloatFFT fft;
+        final float[] packed;
+        final float[] powerA;
+        final float[] powerB;
         final float[] melFrame;
 
         Scratch(FeatureSpec spec) {
-            fft = new FFT(spec.nFft());
-            frame = new float[spec.nFft()];
-            power = new float[spec.nFreqs()];
+            fft = new FloatFFT(spec.nFft());
+            packed = new float[2 * spec.nFft()];
+            powerA = new float[spec.nFreqs()];
+            powerB = new float[spec.nFreqs()];
             melFrame = new float[spec.nMels()];
         }
     }
@@ -102,64 +107,100 @@ public final class LogMelExtractor {
         float[][] mel = new float[spec.nMels()][frames];
         Scratch s = scratch.get();
         int nFft = spec.nFft();
-        int hop = spec.hopLength();
-        int half = nFft / 2;
-        int win = window.length;
-        int from = windowOffset;
-        int to = windowOffset + win;
-        boolean center = spec.center();
-        boolean reflect = spec.padMode() == PadMode.REFLECT;
-        float power = spec.power();
-        int n = signal.length;
-        float[] frame = s.frame;
-        float[] pw = s.power;
-        float[] mf = s.melFrame;
-        int bins = spec.nFreqs();
-
-        for (int t = 0; t < frames; t++) {
-            int origin = t * hop - (center ? half : 0); // signal index of frame[0]
-            Arrays.fill(frame, 0, from, 0f);
-            Arrays.fill(frame, to, nFft, 0f);
-            int first = origin + from;
-            if (first >= 0 && first + win <= n) {
-                for (int j = 0; j < win; j++) {
-                    frame[from + j] = signal[first + j] * window[j];
-                }
+        float[] z = s.packed;
+        // Two real frames per complex FFT: frame t in the real part, frame t+1 in the imaginary part.
+        // Their spectra separate exactly by conjugate symmetry, which halves the number of FFTs;
+        // TarsosDSP's FFT is most of the cost of a clip. Neighbouring frames overlap, so their
+        // energies are alike and the rounding cross-talk stays ~140 dB below either.
+        for (int t = 0; t < frames; t += 2) {
+            boolean pair = t + 1 < frames;
+            loadFrame(signal, t, z, 0);
+            if (pair) {
+                loadFrame(signal, t + 1, z, 1);
             } else {
-                for (int j = 0; j < win; j++) {
-                    int i = first + j;
-                    float v;
-                    if (i >= 0 && i < n) {
-                        v = signal[i];
-                    } else if (reflect) {
-                        v = signal[reflectIndex(i, n)];
-                    } else {
-                        v = 0f;
-                    }
-                    frame[from + j] = v * window[j];
+                for (int j = 1; j < 2 * nFft; j += 2) {
+                    z[j] = 0f;
                 }
             }
-            s.fft.forwardTransform(frame);
-            // realForward's packing: [Re0, Re(n/2), Re1, Im1, Re2, Im2, ...]
-            pw[0] = frame[0] * frame[0];
-            pw[bins - 1] = frame[1] * frame[1];
-            for (int k = 1; k < bins - 1; k++) {
-                float re = frame[2 * k];
-                float im = frame[2 * k + 1];
-                pw[k] = re * re + im * im;
-            }
-            if (power != 2f) {
-                double e = power / 2.0;
-                for (int k = 0; k < bins; k++) {
-                    pw[k] = (float) Math.pow(pw[k], e);
-                }
-            }
-            filterbank.apply(pw, mf);
-            for (int m = 0; m < mf.length; m++) {
-                mel[m][t] = mf[m];
+            s.fft.complexForward(z);
+            unpackPower(z, nFft, s.powerA, s.powerB);
+            melColumn(s.powerA, s.melFrame, mel, t);
+            if (pair) {
+                melColumn(s.powerB, s.melFrame, mel, t + 1);
             }
         }
         return mel;
+    }
+
+    /** Windowed frame t of the signal into the real (part 0) or imaginary (part 1) slots of z. */
+    private void loadFrame(float[] signal, int t, float[] z, int part) {
+        int nFft = spec.nFft();
+        int win = window.length;
+        int from = windowOffset;
+        int to = windowOffset + win;
+        int n = signal.length;
+        for (int j = 0; j < from; j++) {
+            z[2 * j + part] = 0f;
+        }
+        for (int j = to; j < nFft; j++) {
+            z[2 * j + part] = 0f;
+        }
+        int origin = t * spec.hopLength() - (spec.center() ? nFft / 2 : 0); // signal index of frame[0]
+        int first = origin + from;
+        if (first >= 0 && first + win <= n) {
+            for (int j = 0; j < win; j++) {
+                z[2 * (from + j) + part] = signal[first + j] * window[j];
+            }
+        } else {
+            boolean reflect = spec.padMode() == PadMode.REFLECT;
+            for (int j = 0; j < win; j++) {
+                int i = first + j;
+                float v;
+                if (i >= 0 && i < n) {
+                    v = signal[i];
+                } else if (reflect) {
+                    v = signal[reflectIndex(i, n)];
+                } else {
+                    v = 0f;
+                }
+                z[2 * (from + j) + part] = v * window[j];
+            }
+        }
+    }
+
+    /**
+     * Power spectra of the two real frames packed in z = a + ib, from Z = FFT(z):
+     * A[k] = (Z[k] + conj Z[N-k]) / 2 and B[k] = (Z[k] - conj Z[N-k]) / 2i.
+     */
+    static void unpackPower(float[] z, int nFft, float[] powerA, float[] powerB) {
+        int bins = nFft / 2 + 1;
+        for (int k = 0; k < bins; k++) {
+            int nk = k == 0 ? 0 : nFft - k;
+            float zr = z[2 * k];
+            float zi = z[2 * k + 1];
+            float cr = z[2 * nk];
+            float ci = z[2 * nk + 1];
+            float ar = zr + cr;
+            float ai = zi - ci;
+            float br = zi + ci;
+            float bi = zr - cr;
+            powerA[k] = 0.25f * (ar * ar + ai * ai);
+            powerB[k] = 0.25f * (br * br + bi * bi);
+        }
+    }
+
+    private void melColumn(float[] pw, float[] mf, float[][] mel, int t) {
+        float power = spec.power();
+        if (power != 2f) {
+            double e = power / 2.0;
+            for (int k = 0; k < pw.length; k++) {
+                pw[k] = (float) Math.pow(pw[k], e);
+            }
+        }
+        filterbank.apply(pw, mf);
+        for (int m = 0; m < mf.length; m++) {
+            mel[m][t] = mf[m];
+        }
     }
 
     /**
