@@ -148,27 +148,7 @@ public final class FeatureReport {
      * {@code MelSpectrogram(**{k: v for k in those})} reproduces {@code mel}), then ours.
      */
     public Map<String, Object> configJson() {
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("sample_rate", spec.sampleRate());
-        c.put("n_fft", spec.nFft());
-        c.put("win_length", spec.winLength());
-        c.put("hop_length", spec.hopLength());
-        c.put("f_min", spec.fMin());
-        c.put("f_max", spec.fMax());
-        c.put("n_mels", spec.nMels());
-        c.put("window", spec.window().code());
-        c.put("center", spec.center());
-        c.put("pad_mode", spec.padMode().code());
-        c.put("power", spec.power());
-        c.put("norm", spec.melNorm().torchName());
-        c.put("mel_scale", spec.melScale().code());
-        c.put("id", spec.id());
-        c.put("log_floor", spec.logFloor());
-        c.put("clip_frames", spec.clipFrames());
-        c.put("fit", spec.fit().code());
-        c.put("normalisation", spec.normalisation().code());
-        c.put("dsp_version", spec.dspVersion());
-        return c;
+        return spec.toJsonMap();
     }
 
     /** {@code {"file", "audio", "config", "mel", "log_mel"}}; see the class comment for the matrices. */

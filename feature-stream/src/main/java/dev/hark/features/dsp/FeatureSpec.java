@@ -286,6 +286,34 @@ public final class FeatureSpec {
     }
 
     /** {@code "lm-"} + 12 hex digits; equal for equal specs on every JVM. */
+    /**
+     * The configuration for JSON: torchaudio's MelSpectrogram argument names ({@code sample_rate},
+     * {@code n_fft}, ... {@code mel_scale}) plus Hark's own keys for the rest, and the id.
+     */
+    public java.util.Map<String, Object> toJsonMap() {
+        java.util.Map<String, Object> c = new java.util.LinkedHashMap<>();
+        c.put("sample_rate", sampleRate);
+        c.put("n_fft", nFft);
+        c.put("win_length", winLength);
+        c.put("hop_length", hopLength);
+        c.put("f_min", fMin);
+        c.put("f_max", fMax);
+        c.put("n_mels", nMels);
+        c.put("window", window.code());
+        c.put("center", center);
+        c.put("pad_mode", padMode.code());
+        c.put("power", power);
+        c.put("norm", melNorm.torchName());
+        c.put("mel_scale", melScale.code());
+        c.put("id", id());
+        c.put("log_floor", logFloor);
+        c.put("clip_frames", clipFrames);
+        c.put("fit", fit.code());
+        c.put("normalisation", normalisation.code());
+        c.put("dsp_version", dspVersion);
+        return c;
+    }
+
     public String id() {
         return id;
     }

@@ -1,0 +1,15 @@
+package dev.hark.trainer.model;
+
+/** Progress of a training run, for progress bars and logs. */
+public interface TrainingListener {
+
+    TrainingListener NONE = new TrainingListener() {
+    };
+
+    /** After each optimiser step: {@code step} of {@code steps} in epoch {@code epoch} (1-based). */
+    default void onStep(int epoch, int step, int steps, double runningLoss) {
+    }
+
+    default void onEpoch(EpochStats stats) {
+    }
+}

@@ -1,2 +1,0 @@
-/** Hark trainer: see the README's module map. */
-package dev.hark.trainer;
