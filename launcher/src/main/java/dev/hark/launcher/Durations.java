@@ -30,4 +30,16 @@ final class Durations {
             default -> throw new IllegalArgumentException(unit);
         };
     }
+
+    /** 42s, 3m05s, 1h02m: for progress and summaries. */
+    static String seconds(double s) {
+        long t = Math.round(s);
+        if (t < 60) {
+            return t + "s";
+        }
+        if (t < 3600) {
+            return String.format(java.util.Locale.ROOT, "%dm%02ds", t / 60, t % 60);
+        }
+        return String.format(java.util.Locale.ROOT, "%dh%02dm", t / 3600, (t % 3600) / 60);
+    }
 }

@@ -27,8 +27,11 @@ import java.util.stream.Stream;
  */
 public final class DatasetLoader {
 
-    /** {@code {digit}_{speaker}_{take}.wav}; AudioMNIST's speaker is its two-digit folder name. */
-    static final Pattern NAME = Pattern.compile("(\\d)_([^_/]+)_(\\d+)\\.wav", Pattern.CASE_INSENSITIVE);
+    /**
+     * {@code {digit}_{speaker}_{anything}.wav}; FSDD and AudioMNIST put the take number last, and
+     * AudioMNIST's speaker is also its folder's name.
+     */
+    static final Pattern NAME = Pattern.compile("(\\d)_([^_/]+)_(.+)\\.wav", Pattern.CASE_INSENSITIVE);
 
     private final int sampleRate;
     private final int threads;
@@ -63,13 +66,14 @@ public final class DatasetLoader {
             String rel = source.relativize(p).toString();
             Matcher m = NAME.matcher(p.getFileName().toString());
             if (!m.matches()) {
-                failures.add(new Dataset.Failure(rel, "name is not {digit}_{speaker}_{take}.wav, so it has no label"));
+                failures.add(new Dataset.Failure(rel, "name is not {digit}_{speaker}_{take}.wav, so it has no label or speaker"));
                 continue;
             }
             if (p.getParent() != null && p.getParent().getFileName().toString().equals(m.group(2))) {
                 nested++;
             }
-            entries.add(new Entry(p, rel, Integer.parseInt(m.group(1)), m.group(2), Integer.parseInt(m.group(3))));
+            int take = m.group(3).matches("\\d{1,6}") ? Integer.parseInt(m.group(3)) : -1;
+            entries.add(new Entry(p, rel, Integer.parseInt(m.group(1)), m.group(2), take));
         }
         Dataset.Layout layout = nested > entries.size() / 2 ? Dataset.Layout.AUDIO_MNIST : Dataset.Layout.FSDD;
         return decodeAll(layout, entries, failures, progress);

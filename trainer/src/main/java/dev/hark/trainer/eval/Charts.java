@@ -105,7 +105,7 @@ public final class Charts {
             g.setColor(GRID);
             g.drawLine(x0, y, x0 + pw, y);
             g.setColor(INK);
-            String s = String.format(Locale.ROOT, hi <= 1 && lo >= 0 && hi - lo <= 1 ? "%.2f" : "%.2g", lo + (hi - lo) * i / ticks);
+            String s = String.format(Locale.ROOT, hi < 10 ? "%.2f" : "%.0f", lo + (hi - lo) * i / ticks);
             g.drawString(s, x0 - 8 - g.getFontMetrics().stringWidth(s), y + 4);
         }
         g.setColor(INK);

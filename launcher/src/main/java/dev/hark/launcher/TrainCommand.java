@@ -1,0 +1,161 @@
+package dev.hark.launcher;
+
+import dev.hark.features.dsp.FeatureSpec;
+import dev.hark.trainer.OfflineTraining;
+import dev.hark.trainer.data.Dataset;
+import dev.hark.trainer.model.Augmentation;
+import dev.hark.trainer.model.EpochStats;
+import dev.hark.trainer.model.TrainingOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code hark train}: train the digit CNN from a folder of WAVs, evaluate it, export ONNX. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train the digit CNN from a folder of WAVs and export it as ONNX, with an evaluation report.",
+                "",
+                "Data: FSDD names {digit}_{speaker}_{take}.wav (in one folder or below it), AudioMNIST's "
+                        + "NN/{digit}_{NN}_{take}.wav, or a CSV manifest path,label,speaker.",
+                "Evaluation: the dataset's standard split when it has one (FSDD: takes 0-4 are the test set), "
+                        + "otherwise speakers held out of training (--holdout-speakers, default a fifth of them). "
+                        + "--loso trains one model per speaker and tests it on that speaker, whom it never heard.",
+                "Writes OUT/model.onnx, OUT/model.json (version, feature configuration, data summary, metrics, sha256), "
+                        + "OUT/evaluation.json and OUT/report.html (confusion matrix, per digit, per speaker, curves)."})
+final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = "--data", required = true, paramLabel = "DIR|FILE.csv", description = "Labeled WAVs (see above).")
+    Path data;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "model", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--epochs", defaultValue = "" + TrainingOptions.DEFAULT_EPOCHS, description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--seed", defaultValue = "" + TrainingOptions.DEFAULT_SEED,
+            description = "Random seed: the same seed, data and options give the same model (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--loso", description = "Leave-one-speaker-out over all speakers: report only, no model exported.")
+    boolean loso;
+
+    @Option(names = "--holdout-speakers", split = ",", paramLabel = "NAME",
+            description = "Evaluate on these speakers and never train on them (instead of the standard split).")
+    List<String> holdout = List.of();
+
+    @Option(names = "--augment", defaultValue = "default", paramLabel = "SPEC",
+            description = "none, default (" + "speed=0.15,gain=6,noise=0.5,shift=0.15,vtlp=0.1" + "), or key=value,... "
+                    + "with keys speed, gain, noise, snrmin, snrmax, shift, vtlp, fmask, tmask.")
+    String augment;
+
+    @Option(names = "--channels", split = ",", paramLabel = "N",
+            description = "Convolution channels (default: 16,32,64,96).")
+    int[] channels = {16, 32, 64, 96};
+
+    @Option(names = "--batch", defaultValue = "" + TrainingOptions.DEFAULT_BATCH, description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "" + TrainingOptions.DEFAULT_LEARNING_RATE, description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    float lr;
+
+    @Option(names = "--threads", description = "Threads for DSP and PyTorch (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--version-number", defaultValue = "1", paramLabel = "V", description = "Model version written into the model (default: ${DEFAULT-VALUE}).")
+    int version;
+
+    @Override
+    public Integer call() throws Exception {
+        int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        TrainingOptions options = new TrainingOptions(epochs, batch, lr, seed, channels, TrainingOptions.DEFAULT_DROPOUT,
+                Augmentation.parse(augment), t);
+        FeatureSpec spec = FeatureSpec.defaults();
+        OfflineTraining.Request request = new OfflineTraining.Request(data, out, spec, options, version, holdout);
+        Bars bars = new Bars();
+        Dataset ds = OfflineTraining.load(request, bars);
+        bars.finishLoading(ds);
+        if (loso) {
+            OfflineTraining.LosoOutcome o = OfflineTraining.loso(request, ds, bars);
+            System.out.println();
+            System.out.println("leave-one-speaker-out, " + o.foldAccuracy().size() + " folds:");
+            o.foldAccuracy().forEach((s, a) -> System.out.printf(Locale.ROOT, "  %-12s %6.2f %%%n", s, 100 * a));
+            System.out.printf(Locale.ROOT, "mean %.2f %%, worst fold %.2f %%, pooled %.2f %% of %d clips, %s%n",
+                    100 * o.mean(), 100 * o.min(), 100 * o.pooled().accuracy(), o.pooled().count(), Durations.seconds(o.seconds()));
+            System.out.println("wrote " + o.json() + " and " + o.report());
+            return ExitCodes.OK;
+        }
+        OfflineTraining.Outcome o = OfflineTraining.train(request, ds, bars);
+        System.out.println();
+        System.out.printf(Locale.ROOT, "accuracy %.2f %% (%d of %d) on the %s%n", 100 * o.evaluation().accuracy(),
+                o.evaluation().correct(), o.evaluation().count(), o.evaluationSet());
+        o.evaluation().perSpeaker().forEach((s, m) -> System.out.printf(Locale.ROOT, "  %-12s %6.2f %% of %d%n", s,
+                100 * m.accuracy(), m.count()));
+        System.out.printf(Locale.ROOT, "trained in %s; ONNX Runtime vs DJL max |logit difference| %.2g%n",
+                Durations.seconds(o.trainSeconds()), o.parity());
+        System.out.println("wrote " + o.model() + ", " + o.card() + ", " + o.evaluationJson() + ", " + o.report());
+        return ExitCodes.OK;
+    }
+
+    /** Progress bars: reading files, then one bar per epoch. */
+    static final class Bars implements OfflineTraining.Progress {
+        private ProgressBar loading;
+        private ProgressBar epoch;
+        private String fold = "";
+        private int steps;
+
+        @Override
+        public void stage(String what) {
+            System.err.println(what);
+        }
+
+        @Override
+        public void loading(int done, int total) {
+            synchronized (this) {
+                if (loading == null) {
+                    loading = new ProgressBar("decoding", total);
+                }
+            }
+            loading.update(done, "");
+        }
+
+        void finishLoading(Dataset ds) {
+            if (loading != null) {
+                loading.done(ds.clips().size() + ds.failures().size(), ds.clips().size() + " clips, "
+                        + ds.speakers().size() + " speakers (" + ds.layout() + ")");
+            }
+            if (!ds.failures().isEmpty()) {
+                System.err.println(ds.failures().size() + " file(s) could not be used:");
+                ds.failures().stream().limit(10).forEach(f -> System.err.println("  " + f.name() + ": " + f.reason()));
+                if (ds.failures().size() > 10) {
+                    System.err.println("  ... and " + (ds.failures().size() - 10) + " more");
+                }
+            }
+        }
+
+        @Override
+        public void fold(String speaker, int index, int folds) {
+            fold = "[" + speaker + " " + index + "/" + folds + "] ";
+            System.err.println("fold " + index + " of " + folds + ": training without " + speaker);
+        }
+
+        @Override
+        public void onStep(int e, int step, int steps, double runningLoss) {
+            this.steps = steps;
+            if (step == 1) {
+                epoch = new ProgressBar(String.format(Locale.ROOT, "%sepoch %2d", fold, e), steps);
+            }
+            epoch.update(step, String.format(Locale.ROOT, "loss %.4f", runningLoss));
+        }
+
+        @Override
+        public void onEpoch(EpochStats s) {
+            String val = s.hasValidation() ? String.format(Locale.ROOT, "  validation acc %.2f %%", 100 * s.validationAccuracy()) : "";
+            epoch.done(steps, String.format(Locale.ROOT, "loss %.4f  train acc %.2f %%%s",
+                    s.trainLoss(), 100 * s.trainAccuracy(), val));
+        }
+    }
+}
