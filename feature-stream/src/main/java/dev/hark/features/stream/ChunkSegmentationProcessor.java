@@ -22,6 +22,7 @@ import dev.hark.avro.AudioClip;
 import dev.hark.features.audio.WavDecoder;
 import dev.hark.features.segment.DeviceAudio;
 import dev.hark.features.segment.Utterance;
+import dev.hark.schemas.DeadLetters;
 import dev.hark.schemas.serde.HarkSerdeException;
 
 /**

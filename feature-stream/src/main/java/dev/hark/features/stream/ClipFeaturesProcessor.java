@@ -19,6 +19,7 @@ import dev.hark.features.audio.Pcm16;
 import dev.hark.features.audio.WavDecoder;
 import dev.hark.features.dsp.Float32Matrix;
 import dev.hark.features.dsp.LogMelExtractor;
+import dev.hark.schemas.DeadLetters;
 import dev.hark.schemas.serde.HarkSerdeException;
 
 /**

@@ -1,4 +1,4 @@
-package dev.hark.features.stream;
+package dev.hark.schemas;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -9,12 +9,16 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 import dev.hark.avro.DeadLetter;
 
-/** Builds the dead letter for a record a stage gave up on: where it was, why, and its original bytes. */
-final class DeadLetters {
+/**
+ * Builds the dead letter for a record a stage gave up on: where it was, why, and its original bytes.
+ * Shared by every stream stage (feature stream, classifier stream). Needs Kafka Streams on the class
+ * path (an optional dependency of this module: the stream modules have it).
+ */
+public final class DeadLetters {
     private DeadLetters() {
     }
 
-    static DeadLetter of(String stage, String reason, String message, Throwable error, Optional<RecordMetadata> where,
+    public static DeadLetter of(String stage, String reason, String message, Throwable error, Optional<RecordMetadata> where,
                          String key, byte[] value, long recordTimestamp, String clipId, String deviceId, long nowMs) {
         return DeadLetter.newBuilder()
                 .setStage(stage)

@@ -1,0 +1,98 @@
+package dev.hark.classifier.stream;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+
+import dev.hark.classifier.accuracy.OnlineAccuracy;
+import dev.hark.schemas.ClusterConfig;
+import dev.hark.schemas.Topics;
+import dev.hark.schemas.registry.SchemaRegistryClient;
+
+/** The classifier stream as a service: {@link #start()}, {@link #stop()}; {@link #main} for containers. */
+public final class ClassifierService implements AutoCloseable {
+    public static final String APPLICATION_ID = "hark-classifier-stream";
+
+    private final KafkaStreams streams;
+    private final ClassifierTopology.State state;
+
+    public ClassifierService(ClusterConfig cluster, ClassifierTopology.Settings settings, Path stateDir,
+                             Properties overrides) {
+        SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
+        registry.checkReachable();
+        this.state = ClassifierTopology.State.fresh(settings);
+        this.streams = new KafkaStreams(ClassifierTopology.build(settings, registry, state),
+                streamsConfig(cluster, settings, stateDir, overrides));
+    }
+
+    static Properties streamsConfig(ClusterConfig cluster, ClassifierTopology.Settings settings, Path stateDir,
+                                    Properties overrides) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1");
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        // the wall-clock punctuator that closes a batch runs between polls: keep polls short
+        props.put(StreamsConfig.POLL_MS_CONFIG, String.valueOf(Math.max(1, settings.punctuateEvery().toMillis())));
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "5");
+        // models are large records: the global consumer must be able to fetch them
+        props.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
+                String.valueOf(Topics.MAX_MODEL_MESSAGE_BYTES));
+        props.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG),
+                String.valueOf(Topics.MAX_MODEL_MESSAGE_BYTES));
+        props.putAll(overrides);
+        return props;
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    /** Online accuracy per model version, as this instance has seen it. */
+    public OnlineAccuracy accuracy() {
+        return state.accuracy();
+    }
+
+    /** The model version serving now, -1 while there is none. */
+    public int servingVersion() {
+        return state.slot().version().orElse(-1);
+    }
+
+    public void start() {
+        streams.start();
+    }
+
+    /** Leaves the consumer group on the way out; gives up waiting after 15 s. */
+    public void stop() {
+        streams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(15)));
+        state.slot().close();
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        ClusterConfig cluster = ClusterConfig.fromEnv();
+        Path stateDir = Path.of(System.getenv().getOrDefault("HARK_STATE_DIR", "/tmp/hark-classifier-stream"));
+        ClassifierService service = new ClassifierService(cluster, ClassifierTopology.Settings.defaults(), stateDir,
+                new Properties());
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            service.stop();
+            done.countDown();
+        }, "classifier-stream-stop"));
+        service.start();
+        done.await();
+    }
+}

@@ -1,0 +1,58 @@
+package dev.hark.classifier.stream;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/**
+ * A feature record waiting in the classifier's store (for its micro-batch, or for a champion): its
+ * original key and bytes, timestamp and where it was read, so that whatever happens to it later
+ * (prediction or dead letter) is told exactly as if it had happened on arrival.
+ */
+record Held(long timestamp, String topic, int partition, long offset, String key, byte[] value) {
+
+    record Where(String topic, int partition, long offset) implements RecordMetadata {
+    }
+
+    Optional<RecordMetadata> where() {
+        return topic == null ? Optional.empty() : Optional.of(new Where(topic, partition, offset));
+    }
+
+    byte[] encode() {
+        byte[] t = topic == null ? new byte[0] : topic.getBytes(StandardCharsets.UTF_8);
+        byte[] k = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + 4 + 8 + 4 + t.length + 4 + (k == null ? 0 : k.length) + value.length);
+        b.putLong(timestamp).putInt(partition).putLong(offset);
+        b.putInt(topic == null ? -1 : t.length).put(t);
+        b.putInt(k == null ? -1 : k.length);
+        if (k != null) {
+            b.put(k);
+        }
+        b.put(value);
+        return b.array();
+    }
+
+    static Held decode(byte[] bytes) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        long timestamp = b.getLong();
+        int partition = b.getInt();
+        long offset = b.getLong();
+        int tl = b.getInt();
+        String topic = null;
+        if (tl >= 0) {
+            topic = new String(bytes, b.position(), tl, StandardCharsets.UTF_8);
+            b.position(b.position() + tl);
+        }
+        int kl = b.getInt();
+        String key = null;
+        if (kl >= 0) {
+            key = new String(bytes, b.position(), kl, StandardCharsets.UTF_8);
+            b.position(b.position() + kl);
+        }
+        byte[] value = new byte[b.remaining()];
+        b.get(value);
+        return new Held(timestamp, topic, partition, offset, key, value);
+    }
+}
