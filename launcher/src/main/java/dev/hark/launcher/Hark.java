@@ -22,7 +22,7 @@ public final class Hark implements Runnable {
     /** Commands that exist today. */
     static java.util.Map<String, Object> implemented() {
         return java.util.Map.of("up", new UpCommand(), "features", new FeaturesCommand(), "train", new TrainCommand(),
-                "eval", new EvalCommand());
+                "eval", new EvalCommand(), "models", new ModelsCommand());
     }
 
     /** Commands of the brief that later work delivers: name, one-line description, what delivers it. */

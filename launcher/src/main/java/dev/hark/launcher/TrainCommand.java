@@ -9,7 +9,16 @@ import dev.hark.trainer.model.TrainingOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+
+import dev.hark.avro.ModelRelease;
+import dev.hark.schemas.ClusterConfig;
+import dev.hark.schemas.Topics;
+import dev.hark.schemas.registry.SchemaRegistryClient;
+import dev.hark.trainer.online.OnlineTrainer;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -27,8 +36,21 @@ import java.util.concurrent.Callable;
                         + "OUT/evaluation.json and OUT/report.html (confusion matrix, per digit, per speaker, curves)."})
 final class TrainCommand implements Callable<Integer> {
 
-    @Option(names = "--data", required = true, paramLabel = "DIR|FILE.csv", description = "Labeled WAVs (see above).")
+    @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "Labeled WAVs (see above).")
     Path data;
+
+    @Option(names = "--online", description = "Retrain now from every clip in audio.clips.labeled, evaluate against "
+            + "the champion on held-out speakers, and publish the release to models (champion only if not worse). "
+            + "The trainer service of hark up does the same every --retrain-every new clips.")
+    boolean online;
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+            description = "With --online: Kafka (default: $HARK_BOOTSTRAP_SERVERS or localhost:9092).")
+    String bootstrap;
+
+    @Option(names = "--registry-url", paramLabel = "URL",
+            description = "With --online: schema registry (default: $HARK_REGISTRY_URL or the local one).")
+    String registryUrl;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "model", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -74,6 +96,12 @@ final class TrainCommand implements Callable<Integer> {
         TrainingOptions options = new TrainingOptions(epochs, batch, lr, seed, channels, TrainingOptions.DEFAULT_DROPOUT,
                 Augmentation.parse(augment), t);
         FeatureSpec spec = FeatureSpec.defaults();
+        if (online) {
+            return online(options, spec);
+        }
+        if (data == null) {
+            throw new IllegalArgumentException("say where the labeled WAVs are: --data DIR (or use --online)");
+        }
         OfflineTraining.Request request = new OfflineTraining.Request(data, out, spec, options, version, holdout);
         Bars bars = new Bars();
         Dataset ds = OfflineTraining.load(request, bars);
@@ -98,6 +126,33 @@ final class TrainCommand implements Callable<Integer> {
                 Durations.seconds(o.trainSeconds()), o.parity());
         System.out.println("wrote " + o.model() + ", " + o.card() + ", " + o.evaluationJson() + ", " + o.report());
         return ExitCodes.OK;
+    }
+
+    private int online(TrainingOptions options, FeatureSpec spec) throws Exception {
+        ClusterConfig env = ClusterConfig.fromEnv();
+        ClusterConfig cluster = new ClusterConfig(bootstrap != null ? bootstrap : env.bootstrapServers(),
+                registryUrl != null ? registryUrl : env.registryUrl());
+        SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
+        Path state = Files.createTempDirectory("hark-train-online");
+        OnlineTrainer.Settings settings = OnlineTrainer.Settings.defaults(cluster, state).withOptions(options)
+                .withHoldoutSpeakers(holdout).withGroup("hark-train-once-" + UUID.randomUUID());
+        try (OnlineTrainer trainer = new OnlineTrainer(settings, registry)) {
+            System.err.println("reading " + Topics.AUDIO_CLIPS_LABELED.name() + " from " + cluster.bootstrapServers());
+            trainer.catchUp(Duration.ofMinutes(5));
+            OnlineTrainer.Status st = trainer.status();
+            System.err.println(st.storedClips() + " labeled clips (" + st.duplicates() + " duplicates, " + st.deadLetters()
+                    + " dead letters)");
+            ModelRelease r = trainer.retrain("hark train --online", new Bars());
+            System.out.printf(Locale.ROOT, "published model v%d: %s%n", r.getVersion(), r.getNotes().get("decision"));
+            System.out.printf(Locale.ROOT, "held-out speakers %s: candidate %.2f %%%s%n", r.getEvaluationSpeakers(),
+                    100 * r.getCandidateAccuracy(), r.getChampionAccuracy() == null ? ""
+                            : String.format(Locale.ROOT, ", champion v%d %.2f %%", r.getParentVersion(), 100 * r.getChampionAccuracy()));
+            return ExitCodes.OK;
+        } finally {
+            try (var files = Files.walk(state)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     /** Progress bars: reading files, then one bar per epoch. */

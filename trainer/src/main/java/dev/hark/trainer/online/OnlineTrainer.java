@@ -118,7 +118,8 @@ public final class OnlineTrainer implements AutoCloseable {
     private final SchemaRegistryClient registry;
     private final LabeledClipStore store;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final KafkaProducer<String, Object> producer;
+    private final KafkaProducer<String, DeadLetter> producer;
+    private final ModelPublisher models;
     private final AvroDeserializer<AudioClip> clipDeserializer;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean retrainRequested = new AtomicBoolean();
@@ -147,10 +148,8 @@ public final class OnlineTrainer implements AutoCloseable {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.cluster().bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MODEL_MESSAGE_BYTES);
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        KafkaProducer<String, Object> prod = new KafkaProducer<>(p, new StringSerializer(), (org.apache.kafka.common.serialization.Serializer) new AvroSerializer<>(registry));
-        this.producer = prod;
+        this.producer = new KafkaProducer<>(p, new StringSerializer(), new AvroSerializer<>(registry));
+        this.models = new ModelPublisher(settings.cluster().bootstrapServers(), registry);
     }
 
     /** Consumes and retrains on a thread of its own until {@link #close}. */
@@ -293,6 +292,11 @@ public final class OnlineTrainer implements AutoCloseable {
      * champion on those speakers, and publishes the release. Runs on the caller's thread.
      */
     public synchronized ModelRelease retrain(String why) {
+        return retrain(why, TrainingListener.NONE);
+    }
+
+    /** {@link #retrain(String)} reporting training progress to {@code progress}. */
+    public synchronized ModelRelease retrain(String why, TrainingListener progress) {
         List<AudioClip> stored = store.clips();
         if (stored.size() < Math.max(2, settings.minClips())) {
             throw new IllegalStateException("only " + stored.size() + " labeled clips; training needs at least "
@@ -325,7 +329,13 @@ public final class OnlineTrainer implements AutoCloseable {
         List<Double> curve = new ArrayList<>();
         try (TrainedModel model = trainer.train(clips, clean, trainIdx, new int[0], new TrainingListener() {
             @Override
+            public void onStep(int epoch, int step, int steps, double runningLoss) {
+                progress.onStep(epoch, step, steps, runningLoss);
+            }
+
+            @Override
             public void onEpoch(dev.hark.trainer.model.EpochStats s) {
+                progress.onEpoch(s);
                 curve.add(s.trainLoss());
                 state = String.format(Locale.ROOT, "training v%d: epoch %d/%d, loss %.4f", version, s.epoch(), s.epochs(), s.trainLoss());
             }
@@ -402,15 +412,7 @@ public final class OnlineTrainer implements AutoCloseable {
     }
 
     private void publish(ModelRelease release) {
-        try {
-            producer.send(new ProducerRecord<>(Topics.MODELS.name(), Integer.toString(release.getVersion()), release)).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while publishing v" + release.getVersion(), e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("could not publish model v" + release.getVersion() + ": "
-                    + e.getCause().getMessage(), e.getCause());
-        }
+        models.publish(release);
     }
 
     static LabeledClip toLabeled(AudioClip c, int rate) {
@@ -485,6 +487,7 @@ public final class OnlineTrainer implements AutoCloseable {
             LOG.debug("consumer close: {}", e.getMessage());
         }
         producer.close(Duration.ofSeconds(10));
+        models.close();
         try {
             store.close();
         } catch (IOException e) {

@@ -1,0 +1,105 @@
+package dev.hark.launcher;
+
+import dev.hark.avro.ModelRelease;
+import dev.hark.schemas.ClusterConfig;
+import dev.hark.schemas.registry.SchemaRegistryClient;
+import dev.hark.trainer.online.ModelCatalog;
+import dev.hark.trainer.online.ModelPublisher;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.time.Duration;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code hark models}: the versions in the models topic, which one serves, and promotion/rollback. */
+@Command(name = "models", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"List model versions in the models topic with their metrics; * marks the champion "
+                + "(the version the classifier serves).",
+                "",
+                "The champion is the version of the most recent record with champion=true. `hark models promote V` "
+                        + "appends V's release again with champion=true: the classifier swaps to it (rollback or forward)."},
+        subcommands = {ModelsCommand.Promote.class})
+final class ModelsCommand implements Callable<Integer> {
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+            description = "Kafka (default: $HARK_BOOTSTRAP_SERVERS or " + ClusterConfig.LOCAL_BOOTSTRAP + ").")
+    String bootstrap;
+
+    @Option(names = "--registry-url", paramLabel = "URL",
+            description = "Schema registry (default: $HARK_REGISTRY_URL or " + ClusterConfig.LOCAL_REGISTRY + ").")
+    String registryUrl;
+
+    static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneId.systemDefault());
+
+    ClusterConfig cluster() {
+        ClusterConfig env = ClusterConfig.fromEnv();
+        return new ClusterConfig(bootstrap != null ? bootstrap : env.bootstrapServers(),
+                registryUrl != null ? registryUrl : env.registryUrl());
+    }
+
+    @Override
+    public Integer call() {
+        ClusterConfig cluster = cluster();
+        SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
+        ModelCatalog catalog = ModelCatalog.read(cluster.bootstrapServers(), registry, Duration.ofSeconds(30));
+        if (catalog.records().isEmpty()) {
+            System.out.println("no models yet in " + cluster.bootstrapServers() + " (train one: hark train --online, "
+                    + "or let the online trainer retrain)");
+            return ExitCodes.OK;
+        }
+        Map<Integer, Double> online = OnlineAccuracyReader.read(cluster, registry);
+        int champion = catalog.champion().map(ModelRelease::getVersion).orElse(-1);
+        System.out.printf(Locale.ROOT, "  %-7s %-16s %-9s %-10s %-10s %-12s %-16s %s%n", "version", "created", "parent",
+                "held-out", "champion", "online acc", "features", "evaluated on");
+        for (ModelRelease r : catalog.versions().values()) {
+            Double onlineAcc = online.get(r.getVersion());
+            System.out.printf(Locale.ROOT, "%s %-7d %-16s %-9s %-10s %-10s %-12s %-16s %s%n",
+                    r.getVersion() == champion ? "*" : " ", r.getVersion(), TIME.format(r.getCreatedAtMs()),
+                    r.getParentVersion() == null ? "-" : "v" + r.getParentVersion(), pct(r.getCandidateAccuracy()),
+                    pct(r.getChampionAccuracy()), onlineAcc == null ? "-" : pct(onlineAcc), r.getFeatureConfigId(),
+                    String.join(",", r.getEvaluationSpeakers()));
+        }
+        System.out.println(champion < 0 ? "no champion: the classifier holds records until one exists"
+                : "* champion: v" + champion + "  (held-out = accuracy on the held-out speakers when trained; champion = "
+                + "the champion of that time on the same clips; online acc = labeled predictions, last "
+                + OnlineAccuracyReader.WINDOW + " per version)");
+        return ExitCodes.OK;
+    }
+
+    static String pct(Double d) {
+        return d == null ? "-" : String.format(Locale.ROOT, "%.2f%%", 100 * d);
+    }
+
+    @Command(name = "promote", mixinStandardHelpOptions = true,
+            description = "Make version V the champion (rollback or forward): appends its release with champion=true.")
+    static final class Promote implements Callable<Integer> {
+
+        @picocli.CommandLine.ParentCommand
+        ModelsCommand parent;
+
+        @Parameters(paramLabel = "V", description = "The version to serve.")
+        int version;
+
+        @Override
+        public Integer call() {
+            ClusterConfig cluster = parent.cluster();
+            SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
+            ModelCatalog catalog = ModelCatalog.read(cluster.bootstrapServers(), registry, Duration.ofSeconds(30));
+            ModelRelease r = catalog.version(version).orElseThrow(() -> new IllegalArgumentException("no version " + version
+                    + " in models (versions: " + catalog.versions().keySet() + ")"));
+            int before = catalog.champion().map(ModelRelease::getVersion).orElse(-1);
+            if (before == version) {
+                System.out.println("v" + version + " is already the champion");
+                return ExitCodes.OK;
+            }
+            ModelPublisher.promote(cluster.bootstrapServers(), registry, r, "hark models promote");
+            System.out.println("v" + version + " is the champion now" + (before < 0 ? "" : " (was v" + before + ")"));
+            return ExitCodes.OK;
+        }
+    }
+}
