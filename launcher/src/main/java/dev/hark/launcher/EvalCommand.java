@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.hark.classifier.inference.DigitModel;
+import dev.hark.features.dataset.DatasetFiles;
 import dev.hark.features.dsp.FeatureSpec;
 import dev.hark.features.dsp.LogMelExtractor;
 import dev.hark.trainer.data.Dataset;
@@ -64,9 +65,10 @@ final class EvalCommand implements Callable<Integer> {
                 throw new IllegalStateException("the model's feature configuration does not match its id "
                         + m.featureConfigId() + " (this Hark computes " + spec.id() + " from it)");
             }
-            int total = DatasetLoader.countCandidates(data);
+            DatasetFiles files = DatasetFiles.list(data);
+            int total = files.entries().size();
             ProgressBar decoding = new ProgressBar("decoding", total);
-            Dataset ds = new DatasetLoader(spec.sampleRate(), t).load(data, n -> decoding.update(n, ""));
+            Dataset ds = new DatasetLoader(spec.sampleRate(), t).load(files, n -> decoding.update(n, ""));
             decoding.done(total, ds.clips().size() + " clips, " + ds.speakers().size() + " speakers");
             ds.failures().stream().limit(10).forEach(f -> System.err.println("  skipped " + f.name() + ": " + f.reason()));
             if (ds.clips().isEmpty()) {

@@ -158,6 +158,7 @@ final class TrainCommand implements Callable<Integer> {
     /** Progress bars: reading files, then one bar per epoch. */
     static final class Bars implements OfflineTraining.Progress {
         private ProgressBar loading;
+        private int loadingTotal;
         private ProgressBar epoch;
         private String fold = "";
         private int steps;
@@ -171,6 +172,7 @@ final class TrainCommand implements Callable<Integer> {
         public void loading(int done, int total) {
             synchronized (this) {
                 if (loading == null) {
+                    loadingTotal = total;
                     loading = new ProgressBar("decoding", total);
                 }
             }
@@ -179,7 +181,7 @@ final class TrainCommand implements Callable<Integer> {
 
         void finishLoading(Dataset ds) {
             if (loading != null) {
-                loading.done(ds.clips().size() + ds.failures().size(), ds.clips().size() + " clips, "
+                loading.done(loadingTotal, ds.clips().size() + " clips, "
                         + ds.speakers().size() + " speakers (" + ds.layout() + ")");
             }
             if (!ds.failures().isEmpty()) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.hark.classifier.inference.DigitModel;
 import dev.hark.features.dsp.FeatureSpec;
 import dev.hark.features.dsp.LogMelExtractor;
+import dev.hark.features.dataset.DatasetFiles;
 import dev.hark.trainer.data.Dataset;
 import dev.hark.trainer.data.DatasetLoader;
 import dev.hark.trainer.data.LabeledClip;
@@ -73,8 +74,9 @@ public final class OfflineTraining {
 
     public static Dataset load(Request r, Progress p) throws IOException {
         p.stage("reading " + r.data());
-        int total = DatasetLoader.countCandidates(r.data());
-        Dataset ds = new DatasetLoader(r.spec().sampleRate(), r.options().threads()).load(r.data(), n -> p.loading(n, total));
+        DatasetFiles files = DatasetFiles.list(r.data());
+        Dataset ds = new DatasetLoader(r.spec().sampleRate(), r.options().threads()).load(files,
+                n -> p.loading(n, files.entries().size()));
         if (ds.clips().isEmpty()) {
             throw new IOException("no usable clips in " + r.data() + (ds.failures().isEmpty() ? ""
                     : " (" + ds.failures().size() + " failed, first: " + ds.failures().get(0).name() + ": "

@@ -1,5 +1,8 @@
 package dev.hark.trainer.data;
 
+import dev.hark.features.dataset.DatasetFiles.Failure;
+import dev.hark.features.dataset.DatasetFiles.Layout;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,19 +17,6 @@ import java.util.stream.IntStream;
  */
 public record Dataset(Layout layout, List<LabeledClip> clips, List<Failure> failures) {
 
-    public enum Layout {
-        /** {@code {digit}_{speaker}_{take}.wav} in one folder: free-spoken-digit-dataset. Standard split: takes 0–4 test. */
-        FSDD,
-        /** {@code NN/{digit}_{NN}_{take}.wav}: AudioMNIST, one folder per speaker. No standard split. */
-        AUDIO_MNIST,
-        /** A CSV manifest {@code path,label,speaker}. No standard split. */
-        MANIFEST,
-        /** Clips gathered from the {@code audio.clips.labeled} topic. No standard split. */
-        TOPIC
-    }
-
-    /** A file that could not be used, and why: reported, never silently skipped. */
-    public record Failure(String name, String reason) {}
 
     public Dataset {
         clips = List.copyOf(clips);
