@@ -22,7 +22,8 @@ public final class Hark implements Runnable {
     /** Commands that exist today. */
     static java.util.Map<String, Object> implemented() {
         return java.util.Map.of("up", new UpCommand(), "features", new FeaturesCommand(), "train", new TrainCommand(),
-                "eval", new EvalCommand(), "models", new ModelsCommand());
+                "eval", new EvalCommand(), "models", new ModelsCommand(),
+                "replay", new ReplayCommand());
     }
 
     /** Commands of the brief that later work delivers: name, one-line description, what delivers it. */

@@ -1,2 +1,0 @@
-/** Hark producer: see the README's module map. */
-package dev.hark.producer;
