@@ -74,7 +74,7 @@ final class TailCommand implements Callable<Integer> {
                 registryUrl != null ? registryUrl : env.registryUrl());
         SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
         AvroDeserializer<GenericRecord> values = AvroDeserializer.generic(registry, null);
-        long idleMs = idleExit == null ? Long.MAX_VALUE : Durations.parseMs(idleExit);
+        long idleMs = idleExit == null || Durations.parseMs(idleExit) < 0 ? Long.MAX_VALUE : Durations.parseMs(idleExit);
         PrintWriter out = spec.commandLine().getOut();
         ObjectMapper mapper = new ObjectMapper();
 
