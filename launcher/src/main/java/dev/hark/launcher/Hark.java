@@ -22,8 +22,8 @@ public final class Hark implements Runnable {
     /** Commands that exist today. */
     static java.util.Map<String, Object> implemented() {
         return java.util.Map.of("up", new UpCommand(), "features", new FeaturesCommand(), "train", new TrainCommand(),
-                "eval", new EvalCommand(), "models", new ModelsCommand(),
-                "replay", new ReplayCommand());
+                "eval", new EvalCommand(), "models", new ModelsCommand(), "replay", new ReplayCommand(),
+                "classify", new ClassifyCommand(), "tail", new TailCommand());
     }
 
     /** Commands of the brief that later work delivers: name, one-line description, what delivers it. */
@@ -34,9 +34,7 @@ public final class Hark implements Runnable {
             {"simulate", "Simulate N edge devices speaking recordings; report accuracy and latency", "issue 6"},
             {"train", "Train the digit CNN from a folder of WAVs (or retrain online) and export ONNX", "issue 4"},
             {"eval", "Evaluate an ONNX model on a folder of WAVs: accuracy, confusion matrix, per speaker", "issue 4"},
-            {"classify", "Print the digit heard in each WAV file, using an ONNX model", "issue 5"},
             {"features", "Show the log-mel features of a WAV file; write them as JSON or a PNG", "issue 3"},
-            {"tail", "Print a Hark topic's records as JSON lines, decoded through the registry", "issue 5"},
             {"models", "List model versions, the champion, and online accuracy per version", "issue 5"},
     };
 

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 
+import dev.hark.classifier.stream.ClassifierService;
+import dev.hark.classifier.stream.ClassifierTopology;
 import dev.hark.features.stream.FeatureStreamService;
 import dev.hark.features.stream.FeatureStreamTopology;
 import dev.hark.schemas.ClusterConfig;
@@ -25,6 +27,10 @@ final class Services implements AutoCloseable {
                     stateDir.resolve("feature-stream"), new Properties());
             features.start();
             services.add("feature-stream", features);
+            ClassifierService classifier = new ClassifierService(cluster, ClassifierTopology.Settings.defaults(),
+                    stateDir.resolve("classifier-stream"), new Properties());
+            classifier.start();
+            services.add("classifier-stream", classifier);
         } catch (RuntimeException e) {
             services.close();
             throw e;
@@ -41,14 +47,32 @@ final class Services implements AutoCloseable {
         return names.isEmpty() ? "none" : String.join(", ", names);
     }
 
-    /** Stops the services in reverse order of starting. */
+    /**
+     * Stops the services side by side (each one's close waits up to 15 s for its stream threads, e.g.
+     * when stopped in the middle of a rebalance; one after the other that would add up).
+     */
     @Override
     public void close() {
+        List<Thread> stopping = new ArrayList<>();
         for (int i = running.size() - 1; i >= 0; i--) {
+            AutoCloseable service = running.get(i);
+            String name = names.get(i);
+            Thread t = new Thread(() -> {
+                try {
+                    service.close();
+                } catch (Exception e) {
+                    System.err.println("could not stop " + name + " cleanly: " + e.getMessage());
+                }
+            }, "stop-" + name);
+            t.start();
+            stopping.add(t);
+        }
+        for (Thread t : stopping) {
             try {
-                running.get(i).close();
-            } catch (Exception e) {
-                System.err.println("could not stop " + names.get(i) + " cleanly: " + e.getMessage());
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
         }
         running.clear();

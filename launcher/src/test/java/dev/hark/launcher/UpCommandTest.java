@@ -158,6 +158,11 @@ class UpCommandTest {
             }
             assertNotNull(found, "the clip written before the restart is still there");
             assertEquals(clipId, found.getClipId());
+            // "Up in ..." follows the key=value lines once the services have started: wait for it
+            long upDeadline = System.currentTimeMillis() + 60_000;
+            while (!again.stderr.toString().contains("Up in") && System.currentTimeMillis() < upDeadline) {
+                Thread.sleep(100);
+            }
             assertTrue(again.stderr.toString().contains("0 created, 7 already there"), again.stderr.toString());
             again.interrupt();
         }

@@ -46,11 +46,15 @@ import dev.hark.classifier.model.HarkOnnxWriter;
 public final class DigitModel implements AutoCloseable {
 
     /** Session settings. */
-    public record Options(int intraOpThreads) {
+    public record Options(int intraOpThreads, OrtSession.SessionOptions.OptLevel optimization) {
         public Options {
             if (intraOpThreads < 1) {
                 throw new IllegalArgumentException("intraOpThreads must be at least 1, was " + intraOpThreads);
             }
+        }
+
+        public Options(int intraOpThreads) {
+            this(intraOpThreads, OrtSession.SessionOptions.OptLevel.ALL_OPT);
         }
 
         public static Options defaults() {
@@ -106,7 +110,7 @@ public final class DigitModel implements AutoCloseable {
             so.setIntraOpNumThreads(options.intraOpThreads());
             so.setInterOpNumThreads(1);
             so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            so.setOptimizationLevel(options.optimization());
             so.addConfigEntry("session.intra_op.allow_spinning", "0");
             so.addConfigEntry("session.inter_op.allow_spinning", "0");
             session = env.createSession(onnx, so);

@@ -1,17 +1,15 @@
 package dev.hark.classifier.stream;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 
 import dev.hark.classifier.accuracy.OnlineAccuracy;
 import dev.hark.schemas.ClusterConfig;
+import dev.hark.schemas.StreamApps;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 
@@ -33,17 +31,9 @@ public final class ClassifierService implements AutoCloseable {
 
     static Properties streamsConfig(ClusterConfig cluster, ClassifierTopology.Settings settings, Path stateDir,
                                     Properties overrides) {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1");
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        Properties props = StreamApps.baseConfig(APPLICATION_ID, cluster, stateDir);
         // the wall-clock punctuator that closes a batch runs between polls: keep polls short
         props.put(StreamsConfig.POLL_MS_CONFIG, String.valueOf(Math.max(1, settings.punctuateEvery().toMillis())));
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "5");
         // models are large records: the global consumer must be able to fetch them
         props.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
                 String.valueOf(Topics.MAX_MODEL_MESSAGE_BYTES));
@@ -73,7 +63,7 @@ public final class ClassifierService implements AutoCloseable {
 
     /** Leaves the consumer group on the way out; gives up waiting after 15 s. */
     public void stop() {
-        streams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(15)));
+        StreamApps.close(streams);
         state.slot().close();
     }
 
@@ -87,12 +77,6 @@ public final class ClassifierService implements AutoCloseable {
         Path stateDir = Path.of(System.getenv().getOrDefault("HARK_STATE_DIR", "/tmp/hark-classifier-stream"));
         ClassifierService service = new ClassifierService(cluster, ClassifierTopology.Settings.defaults(), stateDir,
                 new Properties());
-        CountDownLatch done = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            service.stop();
-            done.countDown();
-        }, "classifier-stream-stop"));
-        service.start();
-        done.await();
+        StreamApps.runUntilShutdown(service::start, service::stop, "classifier-stream");
     }
 }

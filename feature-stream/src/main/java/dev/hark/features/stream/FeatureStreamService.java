@@ -1,16 +1,12 @@
 package dev.hark.features.stream;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Properties;
-import java.util.concurrent.CountDownLatch;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 
 import dev.hark.schemas.ClusterConfig;
+import dev.hark.schemas.StreamApps;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 
 /** The feature stream as a service: {@link #start()}, {@link #stop()}; {@link #main} for containers. */
@@ -28,16 +24,7 @@ public final class FeatureStreamService implements AutoCloseable {
     }
 
     static Properties streamsConfig(ClusterConfig cluster, Path stateDir, Properties overrides) {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1");
-        // live audio: small commits keep end-to-end latency low under exactly-once
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "5");
+        Properties props = StreamApps.baseConfig(APPLICATION_ID, cluster, stateDir);
         props.putAll(overrides);
         return props;
     }
@@ -55,7 +42,7 @@ public final class FeatureStreamService implements AutoCloseable {
      * at once instead of after the session timeout; gives up waiting after 15 s.
      */
     public void stop() {
-        streams.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(15)));
+        StreamApps.close(streams);
     }
 
     @Override
@@ -68,12 +55,6 @@ public final class FeatureStreamService implements AutoCloseable {
         Path stateDir = Path.of(System.getenv().getOrDefault("HARK_STATE_DIR", "/tmp/hark-feature-stream"));
         FeatureStreamService service = new FeatureStreamService(cluster, FeatureStreamTopology.Settings.defaults(),
                 stateDir, new Properties());
-        CountDownLatch done = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            service.stop();
-            done.countDown();
-        }, "feature-stream-stop"));
-        service.start();
-        done.await();
+        StreamApps.runUntilShutdown(service::start, service::stop, "feature-stream");
     }
 }
