@@ -1,5 +1,7 @@
 package dev.hark.launcher;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +12,8 @@ import dev.hark.classifier.stream.ClassifierTopology;
 import dev.hark.features.stream.FeatureStreamService;
 import dev.hark.features.stream.FeatureStreamTopology;
 import dev.hark.schemas.ClusterConfig;
+import dev.hark.schemas.registry.SchemaRegistryClient;
+import dev.hark.trainer.online.OnlineTrainer;
 
 /** Hark's stream services running inside the `hark` process, for the local stack. */
 final class Services implements AutoCloseable {
@@ -31,6 +35,13 @@ final class Services implements AutoCloseable {
                     stateDir.resolve("classifier-stream"), new Properties());
             classifier.start();
             services.add("classifier-stream", classifier);
+            OnlineTrainer trainer = new OnlineTrainer(OnlineTrainer.Settings.defaults(cluster, stateDir.resolve("trainer")),
+                    new SchemaRegistryClient(cluster.registryUrl()));
+            trainer.start();
+            services.add("trainer", trainer);
+        } catch (IOException e) {
+            services.close();
+            throw new UncheckedIOException("cannot open the trainer's store: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             services.close();
             throw e;

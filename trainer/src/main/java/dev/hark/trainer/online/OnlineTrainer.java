@@ -123,6 +123,8 @@ public final class OnlineTrainer implements AutoCloseable {
     private final AvroDeserializer<AudioClip> clipDeserializer;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean retrainRequested = new AtomicBoolean();
+    /** Set by close: a training in progress gives up at its next step rather than holding the shutdown. */
+    private final AtomicBoolean stopping = new AtomicBoolean();
     private volatile Thread thread;
     private volatile String state = "idle";
     private volatile ModelRelease lastRelease;
@@ -130,6 +132,7 @@ public final class OnlineTrainer implements AutoCloseable {
     private int deadLetters;
     private int trainings;
     private int clipsAtLastTraining;
+    private int clipsAtLastFailure;
 
     public OnlineTrainer(Settings settings, SchemaRegistryClient registry) throws IOException {
         this.settings = settings;
@@ -189,14 +192,21 @@ public final class OnlineTrainer implements AutoCloseable {
         try {
             while (running.get()) {
                 ingest(Duration.ofMillis(500));
-                int fresh = store.size() - clipsAtLastTraining;
+                int fresh = store.size() - Math.max(clipsAtLastTraining, clipsAtLastFailure);
                 boolean due = fresh >= settings.retrainEvery() && store.size() >= settings.minClips();
                 if (due || retrainRequested.getAndSet(false)) {
-                    retrain(due ? fresh + " new labeled clips" : "requested");
+                    try {
+                        retrain(due ? fresh + " new labeled clips" : "requested");
+                    } catch (IllegalStateException | IllegalArgumentException e) {
+                        // e.g. one speaker only: try again when as many new clips have arrived
+                        clipsAtLastFailure = store.size();
+                        state = "waiting: " + e.getMessage();
+                        LOG.warn("no model trained: {}", e.getMessage());
+                    }
                 }
             }
-        } catch (WakeupException e) {
-            // closing
+        } catch (WakeupException | java.util.concurrent.CancellationException e) {
+            state = "stopped";
         } catch (RuntimeException e) {
             state = "failed: " + e.getMessage();
             LOG.error("online trainer stopped: {}", e.getMessage(), e);
@@ -330,6 +340,9 @@ public final class OnlineTrainer implements AutoCloseable {
         try (TrainedModel model = trainer.train(clips, clean, trainIdx, new int[0], new TrainingListener() {
             @Override
             public void onStep(int epoch, int step, int steps, double runningLoss) {
+                if (stopping.get()) {
+                    throw new java.util.concurrent.CancellationException("the trainer is stopping");
+                }
                 progress.onStep(epoch, step, steps, runningLoss);
             }
 
@@ -472,11 +485,12 @@ public final class OnlineTrainer implements AutoCloseable {
     @Override
     public void close() {
         running.set(false);
+        stopping.set(true);
         Thread t = thread;
         if (t != null) {
             consumer.wakeup();
             try {
-                t.join(Duration.ofMinutes(10).toMillis()); // a training in progress finishes first
+                t.join(Duration.ofSeconds(30).toMillis()); // a training step in progress ends first
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
