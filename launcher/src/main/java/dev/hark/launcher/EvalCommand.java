@@ -50,6 +50,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "DIR", description = "Write report.html and its pictures into DIR.")
     Path report;
 
+    @Option(names = "--predictions", paramLabel = "OUT.csv",
+            description = "Write every file's prediction: file,label,speaker,digit,confidence.")
+    Path predictions;
+
     @Option(names = "--threads", description = "Threads for decoding, DSP and ONNX Runtime (default: all cores).")
     Integer threads;
 
@@ -85,6 +89,17 @@ final class EvalCommand implements Callable<Integer> {
                     100 * sm.accuracy(), sm.count()));
             if (!ds.failures().isEmpty()) {
                 System.out.println(ds.failures().size() + " file(s) could not be used (listed above)");
+            }
+            if (predictions != null) {
+                StringBuilder csv = new StringBuilder("file,label,speaker,digit,confidence\n");
+                for (int i = 0; i < s.clips().size(); i++) {
+                    var c = s.clips().get(i);
+                    csv.append(c.name()).append(',').append(c.label()).append(',').append(c.speaker()).append(',')
+                            .append(s.predicted()[i]).append(',')
+                            .append(String.format(Locale.ROOT, "%.6f", s.confidence()[i])).append('\n');
+                }
+                Files.writeString(predictions, csv);
+                System.out.println("wrote " + predictions);
             }
             ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             if (json != null) {

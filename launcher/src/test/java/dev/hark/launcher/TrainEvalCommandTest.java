@@ -82,6 +82,35 @@ class TrainEvalCommandTest {
         assertEquals(80, ev.path("per_speaker").path("bob").path("count").asInt());
         assertTrue(Files.size(dir.resolve("report/report.html")) > 0);
         assertTrue(Files.size(dir.resolve("report/curves.png")) > 0, "training curves from model.json beside the model");
+
+        // hark classify and hark eval agree on every file of the folder
+        Path csv = dir.resolve("predictions.csv");
+        assertEquals(0, Hark.commandLine().execute("eval", "--model", out.resolve("model.onnx").toString(),
+                "--data", data.toString(), "--predictions", csv.toString()));
+        java.util.Map<String, Integer> byEval = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(csv).subList(1, 241)) {
+            String[] f = line.split(",");
+            byEval.put(f[0], Integer.parseInt(f[3]));
+        }
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            Hark.commandLine().execute("classify", "--model", out.resolve("model.onnx").toString(), data.toString(), "--json");
+        } finally {
+            System.setOut(old);
+        }
+        int compared = 0;
+        for (String line : buf.toString(java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+            if (!line.startsWith("{")) {
+                continue;
+            }
+            JsonNode r = json.readTree(line);
+            String name = data.relativize(Path.of(r.path("file").asText()).toAbsolutePath()).toString();
+            assertEquals(byEval.get(name), r.path("digit").asInt(), name);
+            compared++;
+        }
+        assertEquals(240, compared, "every file classified once");
     }
 
     @Test
