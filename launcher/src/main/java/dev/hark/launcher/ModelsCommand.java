@@ -26,20 +26,13 @@ import java.util.concurrent.Callable;
         subcommands = {ModelsCommand.Promote.class})
 final class ModelsCommand implements Callable<Integer> {
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-            description = "Kafka (default: $HARK_BOOTSTRAP_SERVERS or " + ClusterConfig.LOCAL_BOOTSTRAP + ").")
-    String bootstrap;
-
-    @Option(names = "--registry-url", paramLabel = "URL",
-            description = "Schema registry (default: $HARK_REGISTRY_URL or " + ClusterConfig.LOCAL_REGISTRY + ").")
-    String registryUrl;
+    @picocli.CommandLine.Mixin
+    ClusterOptions clusterOptions = new ClusterOptions();
 
     static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneId.systemDefault());
 
     ClusterConfig cluster() {
-        ClusterConfig env = ClusterConfig.fromEnv();
-        return new ClusterConfig(bootstrap != null ? bootstrap : env.bootstrapServers(),
-                registryUrl != null ? registryUrl : env.registryUrl());
+        return clusterOptions.cluster();
     }
 
     @Override

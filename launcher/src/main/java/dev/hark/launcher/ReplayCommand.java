@@ -47,21 +47,14 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "Publish at most N files.")
     int limit;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-            description = "Kafka (default: $HARK_BOOTSTRAP_SERVERS or " + ClusterConfig.LOCAL_BOOTSTRAP + ").")
-    String bootstrap;
-
-    @Option(names = "--registry-url", paramLabel = "URL",
-            description = "Schema registry (default: $HARK_REGISTRY_URL or " + ClusterConfig.LOCAL_REGISTRY + ").")
-    String registryUrl;
+    @picocli.CommandLine.Mixin
+    ClusterOptions clusterOptions = new ClusterOptions();
 
     @Override
     public Integer call() throws Exception {
         Replayer.Target target = where.both ? Replayer.Target.BOTH : where.classify ? Replayer.Target.CLASSIFY
                 : Replayer.Target.LABELED;
-        ClusterConfig env = ClusterConfig.fromEnv();
-        ClusterConfig cluster = new ClusterConfig(bootstrap != null ? bootstrap : env.bootstrapServers(),
-                registryUrl != null ? registryUrl : env.registryUrl());
+        ClusterConfig cluster = clusterOptions.cluster();
         SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
         registry.checkReachable();
         DatasetFiles files = DatasetFiles.list(dir);

@@ -54,13 +54,8 @@ final class TailCommand implements Callable<Integer> {
             description = "Stop when no record has come for this long (e.g. 5s); default: follow forever.")
     String idleExit;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-            description = "Kafka (default: $HARK_BOOTSTRAP_SERVERS or localhost:9092, the stack of hark up).")
-    String bootstrap;
-
-    @Option(names = "--registry-url", paramLabel = "URL",
-            description = "Schema registry (default: $HARK_REGISTRY_URL or http://localhost:8081/apis/ccompat/v7).")
-    String registryUrl;
+    @picocli.CommandLine.Mixin
+    ClusterOptions clusterOptions = new ClusterOptions();
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -69,9 +64,7 @@ final class TailCommand implements Callable<Integer> {
     public Integer call() {
         Topic<?> topic = Topics.byName(topicName).orElseThrow(() -> new IllegalArgumentException(
                 "no Hark topic named '" + topicName + "'; topics are " + Topics.ALL));
-        ClusterConfig env = ClusterConfig.fromEnv();
-        ClusterConfig cluster = new ClusterConfig(bootstrap != null ? bootstrap : env.bootstrapServers(),
-                registryUrl != null ? registryUrl : env.registryUrl());
+        ClusterConfig cluster = clusterOptions.cluster();
         SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
         AvroDeserializer<GenericRecord> values = AvroDeserializer.generic(registry, null);
         long idleMs = idleExit == null || Durations.parseMs(idleExit) < 0 ? Long.MAX_VALUE : Durations.parseMs(idleExit);

@@ -44,13 +44,8 @@ final class TrainCommand implements Callable<Integer> {
             + "The trainer service of hark up does the same every --retrain-every new clips.")
     boolean online;
 
-    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
-            description = "With --online: Kafka (default: $HARK_BOOTSTRAP_SERVERS or localhost:9092).")
-    String bootstrap;
-
-    @Option(names = "--registry-url", paramLabel = "URL",
-            description = "With --online: schema registry (default: $HARK_REGISTRY_URL or the local one).")
-    String registryUrl;
+    @picocli.CommandLine.Mixin
+    ClusterOptions clusterOptions = new ClusterOptions();
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "model", description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -129,9 +124,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private int online(TrainingOptions options, FeatureSpec spec) throws Exception {
-        ClusterConfig env = ClusterConfig.fromEnv();
-        ClusterConfig cluster = new ClusterConfig(bootstrap != null ? bootstrap : env.bootstrapServers(),
-                registryUrl != null ? registryUrl : env.registryUrl());
+        ClusterConfig cluster = clusterOptions.cluster();
         SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
         Path state = Files.createTempDirectory("hark-train-online");
         OnlineTrainer.Settings settings = OnlineTrainer.Settings.defaults(cluster, state).withOptions(options)
