@@ -13,6 +13,7 @@ import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Sensor;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -63,6 +64,8 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
     private int pending;
     private long firstPendingMs;
     private long lastHoldLogMs = Long.MIN_VALUE;
+    /** Scheduled only while records wait: an idle task has no punctuation, so no empty transactions. */
+    private Cancellable punctuator;
     private Sensor predictions;
     private Sensor mismatches;
     private Sensor deadLetters;
@@ -108,7 +111,22 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
         held.add(new MetricName("hark-held-records", group, "feature records waiting to be scored", Map.of("task-id", task)),
                 new Gauge(() -> pending));
         accuracyGauges = metrics.addSensor("hark-online-accuracy", Sensor.RecordingLevel.INFO);
-        context.schedule(settings.punctuateEvery(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+        if (pending > 0) {
+            schedulePunctuator();
+        }
+    }
+
+    private void schedulePunctuator() {
+        if (punctuator == null) {
+            punctuator = context.schedule(settings.punctuateEvery(), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+        }
+    }
+
+    private void cancelPunctuatorWhenIdle() {
+        if (pending == 0 && punctuator != null) {
+            punctuator.cancel();
+            punctuator = null;
+        }
     }
 
     @Override
@@ -129,6 +147,7 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
         store.put(nextSeq++, held(record).encode());
         if (pending++ == 0) {
             firstPendingMs = now;
+            schedulePunctuator();
         }
         if (pending >= settings.maxBatch() || now - firstPendingMs >= settings.maxWait().toMillis()) {
             flush(now);
@@ -181,6 +200,7 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
                 }
             }
             pending = 0;
+            cancelPunctuatorWhenIdle();
         } finally {
             model.release();
         }
