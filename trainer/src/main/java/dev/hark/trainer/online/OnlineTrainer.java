@@ -191,7 +191,13 @@ public final class OnlineTrainer implements AutoCloseable {
     private void loop() {
         try {
             while (running.get()) {
-                ingest(Duration.ofMillis(500));
+                // take in everything already published before deciding: a replay of 2,500 clips should
+                // give one training on all of them, not one per poll
+                long drainUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                int read = ingest(Duration.ofMillis(500));
+                while (read > 0 && running.get() && System.nanoTime() < drainUntil) {
+                    read = ingest(Duration.ofMillis(200));
+                }
                 int fresh = store.size() - Math.max(clipsAtLastTraining, clipsAtLastFailure);
                 boolean due = fresh >= settings.retrainEvery() && store.size() >= settings.minClips();
                 if (due || retrainRequested.getAndSet(false)) {
