@@ -7,7 +7,14 @@ import dev.hark.infra.Ports;
 /**
  * One in-process KRaft broker and one Apicurio Registry process, each started on first use and
  * shared by every test in the JVM (starting them costs seconds; tests isolate themselves with their
- * own keys, topics and group ids). Stopped by a shutdown hook.
+ * own keys, topics and group ids). Stopped when the test plan finishes ({@link EmbeddedInfraShutdown}),
+ * with a shutdown hook as the fallback.
+ *
+ * <p>Why not the hook alone: Kafka's test kit deletes its temporary log directories in a shutdown hook
+ * of its own, and JVM shutdown hooks run concurrently. A broker still running when its log directory
+ * vanishes declares the directory failed and calls {@code Exit.halt(1)}: the test JVM then ended with
+ * status 1 after every test had passed (the "Error occurred in starting fork" of earlier CI runs,
+ * traced with an exit-checking security manager to {@code LogManager.handleLogDirFailure}).
  */
 public final class EmbeddedInfra implements HarkInfra {
     private static KafkaTestCluster kafka;
@@ -49,12 +56,15 @@ public final class EmbeddedInfra implements HarkInfra {
         }
     }
 
-    private static synchronized void stopAll() {
+    /** Stops both (idempotent); a later {@link #shared()} starts them again. */
+    public static synchronized void stopAll() {
         if (registry != null) {
             registry.close();
+            registry = null;
         }
         if (kafka != null) {
             kafka.close();
+            kafka = null;
         }
     }
 
