@@ -3,17 +3,15 @@ package dev.hark.launcher;
 import dev.hark.avro.Prediction;
 import dev.hark.classifier.accuracy.OnlineAccuracy;
 import dev.hark.schemas.ClusterConfig;
+import dev.hark.schemas.TopicScan;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -35,19 +33,11 @@ final class OnlineAccuracyReader {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         try (KafkaConsumer<String, Prediction> c = new KafkaConsumer<>(p, new StringDeserializer(),
                 AvroDeserializer.specific(registry, Prediction.class))) {
-            List<TopicPartition> parts = c.partitionsFor(Topics.AUDIO_PREDICTIONS.name(), Duration.ofSeconds(15)).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (System.nanoTime() < deadline && parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<String, Prediction> r : c.poll(Duration.ofMillis(200))) {
-                    if (acc.record(r.value())) {
-                        versions.add(r.value().getModelVersion());
-                    }
+            TopicScan.toEnd(c, Topics.AUDIO_PREDICTIONS.name(), Duration.ofSeconds(60), r -> {
+                if (acc.record(r.value())) {
+                    versions.add(r.value().getModelVersion());
                 }
-            }
+            });
         }
         Map<Integer, Double> out = new TreeMap<>();
         for (int v : versions) {

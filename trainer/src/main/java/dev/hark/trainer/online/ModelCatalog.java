@@ -1,13 +1,12 @@
 package dev.hark.trainer.online;
 
 import dev.hark.avro.ModelRelease;
+import dev.hark.schemas.TopicScan;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.time.Duration;
@@ -41,20 +40,7 @@ public record ModelCatalog(List<ModelRelease> records) {
         List<ModelRelease> out = new ArrayList<>();
         try (KafkaConsumer<String, ModelRelease> c = new KafkaConsumer<>(p, new StringDeserializer(),
                 AvroDeserializer.specific(registry, ModelRelease.class))) {
-            List<TopicPartition> parts = c.partitionsFor(Topics.MODELS.name(), timeout).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts, timeout);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (parts.stream().anyMatch(tp -> c.position(tp, timeout) < end.get(tp))) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("timed out reading the models topic at " + bootstrapServers);
-                }
-                for (ConsumerRecord<String, ModelRelease> r : c.poll(Duration.ofMillis(200))) {
-                    out.add(r.value());
-                }
-            }
+            TopicScan.toEnd(c, Topics.MODELS.name(), timeout, r -> out.add(r.value()));
         }
         return new ModelCatalog(out);
     }
