@@ -7,8 +7,8 @@ final class ExitCodes {
     static final int FAILED = 1;
     /** Wrong usage (picocli's own code). */
     static final int USAGE = 2;
-    /** The command is part of Hark's plan but not built yet. */
-    static final int NOT_YET = 3;
+    /** {@code hark mic}: there is no microphone to capture (use --from-wav). */
+    static final int NO_MICROPHONE = 4;
 
     private ExitCodes() {
     }

@@ -19,24 +19,15 @@ public final class Hark implements Runnable {
     static final java.util.List<String> ORDER = java.util.List.of("demo", "up", "replay", "mic", "simulate", "train",
             "eval", "classify", "features", "tail", "models");
 
-    /** Commands that exist today. */
-    static java.util.Map<String, Object> implemented() {
-        return java.util.Map.of("up", new UpCommand(), "features", new FeaturesCommand(), "train", new TrainCommand(),
-                "eval", new EvalCommand(), "models", new ModelsCommand(), "replay", new ReplayCommand(),
-                "classify", new ClassifyCommand(), "tail", new TailCommand());
+    /** Every command, by name. */
+    static java.util.Map<String, Object> commands() {
+        return java.util.Map.ofEntries(java.util.Map.entry("demo", new DemoCommand()),
+                java.util.Map.entry("up", new UpCommand()), java.util.Map.entry("replay", new ReplayCommand()),
+                java.util.Map.entry("mic", new MicCommand()), java.util.Map.entry("simulate", new SimulateCommand()),
+                java.util.Map.entry("train", new TrainCommand()), java.util.Map.entry("eval", new EvalCommand()),
+                java.util.Map.entry("classify", new ClassifyCommand()), java.util.Map.entry("features", new FeaturesCommand()),
+                java.util.Map.entry("tail", new TailCommand()), java.util.Map.entry("models", new ModelsCommand()));
     }
-
-    /** Commands of the brief that later work delivers: name, one-line description, what delivers it. */
-    static final String[][] PLANNED = {
-            {"demo", "Run Hark end to end: train on labeled clips, then classify simulated devices live", "issue 6"},
-            {"replay", "Publish a folder of WAV files as clips, labeled for training and/or to classify", "issue 6"},
-            {"mic", "Stream the microphone (or a WAV file, in real time) as an edge device", "issue 6"},
-            {"simulate", "Simulate N edge devices speaking recordings; report accuracy and latency", "issue 6"},
-            {"train", "Train the digit CNN from a folder of WAVs (or retrain online) and export ONNX", "issue 4"},
-            {"eval", "Evaluate an ONNX model on a folder of WAVs: accuracy, confusion matrix, per speaker", "issue 4"},
-            {"features", "Show the log-mel features of a WAV file; write them as JSON or a PNG", "issue 3"},
-            {"models", "List model versions, the champion, and online accuracy per version", "issue 5"},
-    };
 
     @CommandLine.Spec
     CommandSpec spec;
@@ -52,15 +43,9 @@ public final class Hark implements Runnable {
 
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Hark());
-        java.util.Map<String, Object> implemented = implemented();
+        java.util.Map<String, Object> commands = commands();
         for (String name : ORDER) {
-            if (implemented.containsKey(name)) {
-                cli.addSubcommand(name, implemented.get(name));
-            } else {
-                String[] planned = java.util.Arrays.stream(PLANNED).filter(p -> p[0].equals(name)).findFirst()
-                        .orElseThrow(() -> new IllegalStateException("no description for command " + name));
-                cli.addSubcommand(name, PlannedCommand.spec(planned[0], planned[1], planned[2]));
-            }
+            cli.addSubcommand(name, java.util.Objects.requireNonNull(commands.get(name), name));
         }
         cli.addSubcommand("help", new CommandLine.HelpCommand());
         cli.setExecutionExceptionHandler(Hark::reportError);

@@ -79,32 +79,46 @@ public final class OnlineTrainer implements AutoCloseable {
      * @param holdoutSpeakers  evaluation speakers; empty = a fixed fifth of the speakers (by hash of the name)
      * @param group            the consumer group whose committed offsets say what is already stored
      */
+    /**
+     * @param holdoutSpeakers speakers the promotion gate evaluates on, never trained on (empty: a fifth of
+     *                        the speakers, by hash of the name)
+     * @param holdoutClips    when above 0, the gate evaluates instead on this fraction of every speaker's
+     *                        clips (by hash of the clip id) and every speaker is trained on: for a closed
+     *                        set of users (the demo), where new speakers are not the question
+     */
     public record Settings(ClusterConfig cluster, Path stateDir, int retrainEvery, int minClips, FeatureSpec spec,
-                           TrainingOptions options, List<String> holdoutSpeakers, String group) {
+                           TrainingOptions options, List<String> holdoutSpeakers, double holdoutClips, String group) {
 
         public static Settings defaults(ClusterConfig cluster, Path stateDir) {
             return new Settings(cluster, stateDir, 500, 200, FeatureSpec.defaults(),
-                    TrainingOptions.defaults(), List.of(), GROUP);
+                    TrainingOptions.defaults(), List.of(), 0, GROUP);
         }
 
         public Settings withGroup(String g) {
-            return new Settings(cluster, stateDir, retrainEvery, minClips, spec, options, holdoutSpeakers, g);
+            return new Settings(cluster, stateDir, retrainEvery, minClips, spec, options, holdoutSpeakers, holdoutClips, g);
         }
 
         public Settings withRetrainEvery(int n) {
-            return new Settings(cluster, stateDir, n, minClips, spec, options, holdoutSpeakers, group);
+            return new Settings(cluster, stateDir, n, minClips, spec, options, holdoutSpeakers, holdoutClips, group);
         }
 
         public Settings withMinClips(int n) {
-            return new Settings(cluster, stateDir, retrainEvery, n, spec, options, holdoutSpeakers, group);
+            return new Settings(cluster, stateDir, retrainEvery, n, spec, options, holdoutSpeakers, holdoutClips, group);
         }
 
         public Settings withOptions(TrainingOptions o) {
-            return new Settings(cluster, stateDir, retrainEvery, minClips, spec, o, holdoutSpeakers, group);
+            return new Settings(cluster, stateDir, retrainEvery, minClips, spec, o, holdoutSpeakers, holdoutClips, group);
         }
 
         public Settings withHoldoutSpeakers(List<String> s) {
-            return new Settings(cluster, stateDir, retrainEvery, minClips, spec, options, List.copyOf(s), group);
+            return new Settings(cluster, stateDir, retrainEvery, minClips, spec, options, List.copyOf(s), 0, group);
+        }
+
+        public Settings withHoldoutClips(double fraction) {
+            if (!(fraction > 0 && fraction < 1)) {
+                throw new IllegalArgumentException("the held-out fraction of clips must be between 0 and 1, not " + fraction);
+            }
+            return new Settings(cluster, stateDir, retrainEvery, minClips, spec, options, List.of(), fraction, group);
         }
     }
 
@@ -321,16 +335,26 @@ public final class OnlineTrainer implements AutoCloseable {
         FeatureSpec spec = settings.spec();
         List<LabeledClip> clips = stored.stream().map(c -> toLabeled(c, spec.sampleRate())).toList();
         List<String> speakers = new ArrayList<>(new TreeSet<>(clips.stream().map(LabeledClip::speaker).toList()));
-        List<String> held = settings.holdoutSpeakers().isEmpty() ? holdout(speakers) : settings.holdoutSpeakers();
-        int[] trainIdx = IntStream.range(0, clips.size()).filter(i -> !held.contains(clips.get(i).speaker())).toArray();
-        int[] evalIdx = IntStream.range(0, clips.size()).filter(i -> held.contains(clips.get(i).speaker())).toArray();
+        boolean byClip = settings.holdoutClips() > 0;
+        List<String> held = byClip ? List.of()
+                : settings.holdoutSpeakers().isEmpty() ? holdout(speakers) : settings.holdoutSpeakers();
+        java.util.function.IntPredicate isHeld = byClip
+                ? i -> heldOutClip(clips.get(i).name(), settings.holdoutClips())
+                : i -> held.contains(clips.get(i).speaker());
+        int[] trainIdx = IntStream.range(0, clips.size()).filter(isHeld.negate()).toArray();
+        int[] evalIdx = IntStream.range(0, clips.size()).filter(isHeld).toArray();
+        if (byClip && (trainIdx.length == 0 || evalIdx.length == 0)) {
+            state = "waiting for more clips";
+            throw new IllegalStateException("holding out " + settings.holdoutClips() + " of " + clips.size()
+                    + " clips leaves nothing to train or to evaluate on");
+        }
         if (trainIdx.length == 0 || evalIdx.length == 0) {
             state = "waiting for more speakers";
             throw new IllegalStateException("evaluation needs clips of at least two speakers (speakers: " + speakers
                     + ", held out: " + held + ")");
         }
         LOG.info("retraining ({}): {} clips, {} speakers; evaluating on {} ({} clips)", why, clips.size(),
-                speakers.size(), held, evalIdx.length);
+                speakers.size(), byClip ? "held-out clips of every speaker" : held, evalIdx.length);
         LogMelExtractor extractor = new LogMelExtractor(spec);
         CnnTrainer trainer = new CnnTrainer(extractor, settings.options());
         float[][][] clean = trainer.features(clips);
@@ -396,6 +420,8 @@ public final class OnlineTrainer implements AutoCloseable {
         notes.put("reason", why);
         notes.put("options", settings.options().toString());
         notes.put("speakers", String.join(",", speakers));
+        notes.put("evaluation", byClip ? String.format(Locale.ROOT, "%d held-out clips (%.0f%% of every speaker's, by clip id)",
+                evalIdx.length, 100 * settings.holdoutClips()) : "held-out speakers " + held);
         notes.put("decision", promote ? (championAccuracy == null ? "champion: no comparable champion"
                 : String.format(Locale.ROOT, "champion: %.4f >= %.4f of v%d", candidate.accuracy(), championAccuracy,
                 champion.get().getVersion()))
@@ -437,6 +463,13 @@ public final class OnlineTrainer implements AutoCloseable {
         float[] samples = Pcm16.toFloats(pcm);
         Audio a = Resampler.toRate(Audio.mono(samples, c.getSampleRate()), rate);
         return new LabeledClip(c.getClipId(), c.getLabel(), c.getSpeaker(), -1, a.samples());
+    }
+
+    /** A fixed share of clips, by hash of the clip id: the same clips stay held out as the set grows. */
+    static boolean heldOutClip(String clipId, double fraction) {
+        String h = hash(clipId);
+        long v = Long.parseLong(h.substring(0, 12), 16);
+        return v < fraction * (1L << 48);
     }
 
     /** A fixed fifth of the speakers (at least one), by hash of the name: stable as long as the speakers are. */

@@ -1,0 +1,216 @@
+package dev.hark.producer.simulate;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import dev.hark.producer.device.ChunkSender;
+import dev.hark.producer.device.DeviceStream;
+import dev.hark.producer.device.OutcomeWatcher;
+import dev.hark.schemas.ClusterConfig;
+import dev.hark.schemas.registry.SchemaRegistryClient;
+
+/**
+ * N simulated edge devices speaking real recordings into {@code audio.chunks}, paced in real time,
+ * while a watcher collects the clips, predictions and dead letters that come back for them. Ends
+ * when every device has finished and every utterance is accounted for (or {@code settle} passes
+ * with nothing new), then matches utterances with outcomes ({@link SimulationReport}).
+ */
+public final class Simulation {
+
+    /**
+     * @param devices   how many devices speak at once
+     * @param duration  how long devices start new recordings (ignored with {@code eachOnce})
+     * @param eachOnce  speak every recording exactly once, dealt round-robin over the devices, then stop
+     * @param chunkMs   audio per chunk
+     * @param minGapMs  shortest pause between recordings
+     * @param maxGapMs  longest pause
+     * @param noiseRms  room noise, fraction of full scale (0.0003 ≈ -70 dBFS)
+     * @param settle    after the last chunk, how long to wait for outcomes with nothing new arriving
+     */
+    public record Settings(int devices, Duration duration, boolean eachOnce, int chunkMs, int minGapMs, int maxGapMs,
+                           double noiseRms, int sampleRate, long seed, Duration settle, String devicePrefix) {
+        public static Settings defaults(int devices, Duration duration) {
+            return new Settings(devices, duration, false, 100, 500, 1500, 0.0003, 8000, 42, Duration.ofSeconds(20),
+                    "sim-" + UUID.randomUUID().toString().substring(0, 6));
+        }
+
+        public Settings speakingEachOnce() {
+            return new Settings(devices, duration, true, chunkMs, minGapMs, maxGapMs, noiseRms, sampleRate, seed, settle,
+                    devicePrefix);
+        }
+
+        public Settings withSeed(long s) {
+            return new Settings(devices, duration, eachOnce, chunkMs, minGapMs, maxGapMs, noiseRms, sampleRate, s, settle,
+                    devicePrefix);
+        }
+
+        public Settings withChunkMs(int ms) {
+            return new Settings(devices, duration, eachOnce, ms, minGapMs, maxGapMs, noiseRms, sampleRate, seed, settle,
+                    devicePrefix);
+        }
+
+        public Settings withSettle(Duration d) {
+            return new Settings(devices, duration, eachOnce, chunkMs, minGapMs, maxGapMs, noiseRms, sampleRate, seed, d,
+                    devicePrefix);
+        }
+    }
+
+    /** Live counters for a progress line. */
+    public record Progress(double elapsedS, int devicesSpeaking, int utterancesSent, int predictions, int deadLetters,
+                           long chunksQueued, long chunksDropped, boolean sending) {
+    }
+
+    public interface Listener {
+        void onProgress(Progress p);
+
+        Listener NONE = p -> { };
+    }
+
+    private Simulation() {
+    }
+
+    public static SimulationReport run(ClusterConfig cluster, SchemaRegistryClient registry, List<Recording> recordings,
+                                       Settings s, Listener listener) throws InterruptedException {
+        if (recordings.isEmpty()) {
+            throw new IllegalArgumentException("no recordings to speak");
+        }
+        if (s.devices() < 1) {
+            throw new IllegalArgumentException("--devices must be at least 1");
+        }
+        Random random = new Random(s.seed());
+        List<Recording> shuffled = new ArrayList<>(recordings);
+        Collections.shuffle(shuffled, random);
+        List<SimulationReport.Utterance> utterances = new CopyOnWriteArrayList<>();
+        List<OutcomeWatcher.Outcome> outcomes = new CopyOnWriteArrayList<>();
+        ConcurrentHashMap<String, Long> sessionStartMs = new ConcurrentHashMap<>();
+        short[] noise = SimulatedDevice.noise(s.noiseRms(), s.seed());
+        int chunk = s.chunkMs() * s.sampleRate() / 1000;
+
+        List<SimulatedDevice> devices = new ArrayList<>();
+        List<DeviceStream> streams = new ArrayList<>();
+        for (int d = 0; d < s.devices(); d++) {
+            String id = String.format("%s-%03d", s.devicePrefix(), d);
+            DeviceStream stream = new DeviceStream(id, s.sampleRate());
+            List<Recording> script = new ArrayList<>();
+            if (s.eachOnce()) {
+                for (int i = d; i < shuffled.size(); i += s.devices()) {
+                    script.add(shuffled.get(i));
+                }
+            }
+            devices.add(new SimulatedDevice(id, stream.sessionId(), script, !s.eachOnce(), shuffled,
+                    new Random(s.seed() * 31 + d), s.sampleRate(), s.minGapMs(), s.maxGapMs(), noise, spoken -> {
+                long t0 = sessionStartMs.get(spoken.deviceId());
+                utterances.add(new SimulationReport.Utterance(spoken.deviceId(), spoken.sessionId(), spoken.start(),
+                        spoken.end(), spoken.recording().label(), spoken.recording().name(),
+                        DeviceStream.timeOfSample(t0, spoken.end(), s.sampleRate())));
+            }));
+            streams.add(stream);
+        }
+
+        String prefix = s.devicePrefix() + "-";
+        long firstSent;
+        long lastOutcome;
+        ChunkSender.Settings senderSettings = new ChunkSender.Settings(Math.max(1000, s.devices() * 100),
+                Math.max(100, s.devices() * 20), Duration.ofSeconds(60));
+        try (OutcomeWatcher watcher = new OutcomeWatcher(cluster, registry, id -> id.startsWith(prefix), true,
+                outcomes::add);
+             ChunkSender sender = new ChunkSender(cluster, registry, senderSettings)) {
+            long start = System.currentTimeMillis();
+            firstSent = start;
+            for (SimulatedDevice d : devices) {
+                sessionStartMs.put(d.deviceId(), start);
+            }
+            long stopAt = start + s.duration().toMillis();
+            long tick = 0;
+            int active = devices.size();
+            long lastProgress = 0;
+            while (active > 0) {
+                // chunk `tick` holds samples captured during [start + tick·chunkMs, start + (tick+1)·chunkMs):
+                // it can be sent once that interval is over, as a real device would
+                long due = start + (tick + 1) * s.chunkMs();
+                long wait = due - System.currentTimeMillis();
+                if (wait > 0) {
+                    Thread.sleep(wait);
+                }
+                boolean stopping = !s.eachOnce() && System.currentTimeMillis() >= stopAt;
+                active = 0;
+                for (int d = 0; d < devices.size(); d++) {
+                    SimulatedDevice device = devices.get(d);
+                    if (device.finished()) {
+                        continue;
+                    }
+                    if (stopping) {
+                        device.stop();
+                    }
+                    short[] samples = device.next(chunk);
+                    DeviceStream stream = streams.get(d);
+                    sender.offer(stream.next(samples, 0, samples.length,
+                            DeviceStream.timeOfSample(start, stream.position(), s.sampleRate())));
+                    if (!device.finished()) {
+                        active++;
+                    }
+                }
+                tick++;
+                long now = System.currentTimeMillis();
+                if (now - lastProgress >= 500) {
+                    lastProgress = now;
+                    listener.onProgress(progress(start, active, utterances, outcomes, sender, true));
+                }
+            }
+            sender.drain(Duration.ofSeconds(60));
+            // wait for the stream to answer: until every utterance is accounted for, or nothing new for `settle`
+            long lastChange = System.currentTimeMillis();
+            int seen = outcomes.size();
+            while (true) {
+                Thread.sleep(100);
+                long now = System.currentTimeMillis();
+                if (outcomes.size() != seen) {
+                    seen = outcomes.size();
+                    lastChange = now;
+                }
+                listener.onProgress(progress(start, 0, utterances, outcomes, sender, false));
+                if (allAccounted(utterances, outcomes, s.sampleRate()) && now - lastChange > 1_500) {
+                    break;
+                }
+                if (now - lastChange > s.settle().toMillis()) {
+                    break;
+                }
+            }
+            lastOutcome = outcomes.stream().mapToLong(OutcomeWatcher.Outcome::receivedAtMs).max().orElse(System.currentTimeMillis());
+            ChunkSender.Stats st = sender.stats();
+            SimulationReport.Chunks chunks = new SimulationReport.Chunks(st.offered(), st.acknowledged(), st.dropped(),
+                    st.lost());
+            return SimulationReport.match(s.devices(), List.copyOf(utterances), List.copyOf(outcomes), s.sampleRate(),
+                    (lastOutcome - firstSent) / 1000.0, chunks);
+        }
+    }
+
+    private static boolean allAccounted(List<SimulationReport.Utterance> utterances, List<OutcomeWatcher.Outcome> outcomes,
+                                        int rate) {
+        SimulationReport r = SimulationReport.match(0, List.copyOf(utterances), List.copyOf(outcomes), rate, 0,
+                new SimulationReport.Chunks(0, 0, 0, 0));
+        return r.unaccounted() == 0;
+    }
+
+    private static Progress progress(long start, int active, List<SimulationReport.Utterance> utterances,
+                                     List<OutcomeWatcher.Outcome> outcomes, ChunkSender sender, boolean sending) {
+        int predictions = 0;
+        int dead = 0;
+        for (OutcomeWatcher.Outcome o : outcomes) {
+            if (o.kind() == OutcomeWatcher.Kind.PREDICTION) {
+                predictions++;
+            } else if (o.kind() == OutcomeWatcher.Kind.DEAD_LETTER) {
+                dead++;
+            }
+        }
+        ChunkSender.Stats st = sender.stats();
+        return new Progress((System.currentTimeMillis() - start) / 1000.0, active, utterances.size(), predictions, dead,
+                st.queued(), st.dropped(), sending);
+    }
+}
