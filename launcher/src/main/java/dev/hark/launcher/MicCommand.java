@@ -87,8 +87,10 @@ final class MicCommand implements Callable<Integer> {
         try (source; LiveDevice device = new LiveDevice(cluster, registry, id, source.sampleRate(), chunkMs,
                 Duration.ofMillis(Durations.parseMs(buffer)))) {
             String session = device.sessionId();
-            OutcomeWatcher watcher = startWatcher(cluster, registry, id, session, out, err, predictions, deadLetters,
-                    lastOutcome, source.sampleRate());
+            // in the background: with Kafka away, following predictions must not hold up capture
+            java.util.concurrent.CompletableFuture<OutcomeWatcher> watcher = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> startWatcher(cluster, registry, id, session, out, err, predictions, deadLetters,
+                            lastOutcome, source.sampleRate()));
             err.printf("device %s (session %s): %s → audio.chunks on %s, %d ms chunks%s%n", id, session.substring(0, 8),
                     source.describe(), cluster.bootstrapServers(), chunkMs, fromWav == null ? "; Ctrl-C to stop" : "");
             Thread main = Thread.currentThread();
@@ -116,7 +118,7 @@ final class MicCommand implements Callable<Integer> {
                     public void onRecovered(long droppedChunks) {
                         err.printf(Locale.ROOT, "Kafka is taking audio again (%d chunks dropped in all)%n", droppedChunks);
                     }
-                }, Duration.ofSeconds(fromWav != null ? 30 : 5));
+                }, Duration.ofSeconds(fromWav != null ? 10 : 5));
                 if (fromWav != null) {
                     long waitMs = Durations.parseMs(waitFor);
                     long deadline = System.currentTimeMillis() + waitMs;
@@ -128,9 +130,11 @@ final class MicCommand implements Callable<Integer> {
                     }
                 }
             } finally {
-                if (watcher != null) {
-                    watcher.close();
-                }
+                watcher.thenAccept(w -> {
+                    if (w != null) {
+                        w.close();
+                    }
+                });
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
                 } catch (IllegalStateException shuttingDown) {

@@ -182,4 +182,51 @@ class DevicesOverKafkaTest {
         assertTrue(seconds >= 2.3, "streamed in real time, took " + seconds + " s");
         assertTrue(err.toString().contains("0 dropped"), err.toString());
     }
+
+    @Test
+    void micWithKafkaAwayKeepsCapturingSaysSoAndDropsTheOldest(@TempDir Path tmp) throws Exception {
+        Path wav = recordings(tmp.resolve("one"), 1).resolve("0_synth_0.wav");
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldErr = System.err;
+        int exit;
+        try {
+            System.setErr(new PrintStream(err, true));
+            exit = Hark.commandLine().execute("mic", "--from-wav", wav.toString(), "--buffer", "1s", "--wait", "1s",
+                    "--bootstrap-servers", "localhost:" + port, "--registry-url", "http://localhost:" + port);
+        } finally {
+            System.setErr(oldErr);
+        }
+        String said = err.toString();
+        assertEquals(ExitCodes.FAILED, exit, said);
+        assertTrue(said.contains("Kafka is not taking audio"), said);
+        assertTrue(said.matches("(?s).*dropped the oldest \\d+ chunks.*"), said);
+        assertTrue(said.matches("(?s).*0 acknowledged, [1-9]\\d* dropped \\(buffer full\\).*"), said);
+    }
+
+    @Test
+    void micWithoutAMicrophoneSaysSoAndExitsNonZero() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(noCaptureLine(), "this machine has a capture device");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream oldErr = System.err;
+        int exit;
+        try {
+            System.setErr(new PrintStream(err, true));
+            exit = Hark.commandLine().execute("mic", "--bootstrap-servers", cluster.bootstrapServers(), "--registry-url",
+                    cluster.registryUrl());
+        } finally {
+            System.setErr(oldErr);
+        }
+        assertEquals(ExitCodes.NO_MICROPHONE, exit);
+        assertTrue(err.toString().contains("no microphone") && err.toString().contains("--from-wav"), err.toString());
+    }
+
+    static boolean noCaptureLine() {
+        javax.sound.sampled.AudioFormat f = new javax.sound.sampled.AudioFormat(16000f, 16, 1, true, false);
+        return !javax.sound.sampled.AudioSystem.isLineSupported(
+                new javax.sound.sampled.DataLine.Info(javax.sound.sampled.TargetDataLine.class, f));
+    }
 }
