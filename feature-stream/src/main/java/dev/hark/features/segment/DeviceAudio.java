@@ -108,12 +108,21 @@ public final class DeviceAudio {
      * utterance of a device that has sent nothing for {@code idleCloseMs}.
      */
     public List<Cut> onTimer(long nowMs) {
+        return onTimer(nowMs, true);
+    }
+
+    /**
+     * {@link #onTimer(long)}, where {@code mayBeIdle} false says the device's next chunks are known to be
+     * on their way (the caller is working through a backlog): chunks still stop waiting for a lost
+     * one, but the open utterance is not closed for silence.
+     */
+    public List<Cut> onTimer(long nowMs, boolean mayBeIdle) {
         List<Cut> cuts = new ArrayList<>();
         if (segmenter == null) {
             return cuts;
         }
         drainTo(cuts, reassembler.onTimer(nowMs));
-        if (nowMs - lastArrivalMs >= settings.idleCloseMs()) {
+        if (mayBeIdle && nowMs - lastArrivalMs >= settings.idleCloseMs()) {
             if (reassembler.pendingCount() > 0) {
                 drainTo(cuts, reassembler.onTimer(Long.MAX_VALUE));
             }

@@ -46,6 +46,15 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
     private Sensor duplicates;
     private Sensor gaps;
     private Sensor clips;
+    /** Wall clock of the last chunk this task processed: is it working through a backlog? */
+    private long lastRecordWallMs = Long.MIN_VALUE / 2;
+    /** Capture time of the end of the latest chunk this task processed, over all its devices. */
+    private long latestCaptureMs = Long.MIN_VALUE / 2;
+    /**
+     * Per device, capture time of the end of its last chunk. In memory only: after a restart the wall
+     * clock alone decides, as it does when the task is idle.
+     */
+    private final Map<String, Long> deviceCaptureEndMs = new java.util.HashMap<>();
 
     ChunkSegmentationProcessor(Deserializer<AudioChunk> chunks, DeviceAudio.Settings settings, Duration punctuateEvery) {
         this.chunks = chunks;
@@ -101,7 +110,26 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
             gaps.record(result.gapSamples());
         }
         store.put(device, audio.toBytes());
+        lastRecordWallMs = now;
+        long end = chunk.getCapturedAtMs().toEpochMilli() + chunk.getPcm().remaining() / 2 * 1000L / chunk.getSampleRate();
+        deviceCaptureEndMs.put(device, end);
+        latestCaptureMs = Math.max(latestCaptureMs, end);
         emit(device, result.cuts(), now);
+    }
+
+    /**
+     * Whether a device is idle for the timer. When the task is idle too, the wall clock decides: the
+     * device stopped sending. When the task is busy working through a backlog, a device whose chunks
+     * wait further down the partition looks idle by the wall clock but is not: then it is idle only
+     * once chunks captured {@code idleCloseMs} after its last one have been processed.
+     */
+    private boolean mayBeIdle(String device, long now) {
+        boolean busy = now - lastRecordWallMs < settings.idleCloseMs();
+        if (!busy) {
+            return true;
+        }
+        Long end = deviceCaptureEndMs.get(device);
+        return end == null || latestCaptureMs - end >= settings.idleCloseMs();
     }
 
     /** Wall clock: devices that went quiet get their open utterance closed. */
@@ -115,7 +143,7 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
                 if (!audio.hasOpenAudio()) {
                     continue;
                 }
-                List<DeviceAudio.Cut> closed = audio.onTimer(now);
+                List<DeviceAudio.Cut> closed = audio.onTimer(now, mayBeIdle(entry.key, now));
                 byte[] after = audio.toBytes();
                 if (!closed.isEmpty() || !java.util.Arrays.equals(after, entry.value)) {
                     changed.add(KeyValue.pair(entry.key, after));

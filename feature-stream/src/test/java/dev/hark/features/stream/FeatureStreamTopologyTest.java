@@ -248,6 +248,35 @@ class FeatureStreamTopologyTest {
     }
 
     @Test
+    void aDeviceWhoseChunksWaitInABacklogIsNotClosedMidWord() {
+        // Under load the task works through a backlog: one device's next chunks wait further down the
+        // partition while other devices' chunks of the same moment are processed, and more than the
+        // idle time passes on the wall clock. The word must still come out whole.
+        Signals audio = new Signals().noise(500);
+        int w = audio.length();
+        audio.word(600).noise(700);
+        List<AudioChunk> all = chunk("queued", "s1", audio.pcm(), 40, t0);
+        int half = all.size() / 2;
+        send(all.subList(0, half));
+        long capturedSoFar = half * 40L;
+        List<AudioChunk> others = chunk("other", "s1", new Signals().noise(2000).pcm(), 40, t0);
+        for (int i = 0; i < 15; i++) {
+            driver.advanceWallClockTime(Duration.ofMillis(100));
+            AudioChunk c = others.get(Math.min(i, others.size() - 1));
+            // chunks of the same moment as "queued"'s last one: the stream has not moved on in capture time
+            c = AudioChunk.newBuilder(c).setSequence(i).setStartSample((long) i * Signals.samples(40))
+                    .setCapturedAtMs(t0.plusMillis(capturedSoFar - 40)).build();
+            chunks.pipeInput(c.getDeviceId(), c, c.getSentAtMs());
+        }
+        assertTrue(deviceClips().isEmpty(), "1.5 s of wall clock passed, but its audio is still on its way");
+        send(all.subList(half, all.size()));
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        List<AudioClip> got = deviceClips();
+        assertEquals(1, got.size(), got.toString());
+        assertHolds(got.get(0), audio.pcm(), w, w + Signals.samples(600));
+    }
+
+    @Test
     void speechLongerThanTheMaximumIsCutIntoContiguousClips() {
         Signals audio = new Signals().noise(300).speech(7000).noise(700);
         send(chunk("long", "s1", audio.pcm(), 100, t0));

@@ -67,11 +67,7 @@ public final class ChunkSender implements AutoCloseable {
     public ChunkSender(ClusterConfig cluster, SchemaRegistryClient registry, Settings settings) {
         this.settings = settings;
         this.inFlight = new Semaphore(settings.maxInFlight());
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        Properties p = dev.hark.producer.ReliableProducer.properties(cluster, 5);
         // send() must give the chunk back quickly when there is no broker: the sender thread then
         // keeps it queued (bounded) instead of hanging inside the client.
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1_000);

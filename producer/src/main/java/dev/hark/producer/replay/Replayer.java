@@ -53,11 +53,7 @@ public final class Replayer implements AutoCloseable {
     private final KafkaProducer<String, AudioClip> producer;
 
     public Replayer(ClusterConfig cluster, SchemaRegistryClient registry) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
+        Properties p = dev.hark.producer.ReliableProducer.properties(cluster, 10);
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
         producer = new KafkaProducer<>(p, new StringSerializer(), new AvroSerializer<>(registry));
     }

@@ -1,0 +1,23 @@
+package dev.hark.producer;
+
+import java.util.Properties;
+
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+import dev.hark.schemas.ClusterConfig;
+
+/** What every Hark publisher promises: idempotent, acknowledged by every in-sync replica. */
+public final class ReliableProducer {
+    private ReliableProducer() {
+    }
+
+    /** Producer settings with acks=all and idempotence; {@code lingerMs} trades latency for batching. */
+    public static Properties properties(ClusterConfig cluster, int lingerMs) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
+        return p;
+    }
+}
