@@ -71,6 +71,11 @@ public final class DeviceAudio {
         return lastArrivalMs;
     }
 
+    /** An utterance is open (speech heard and not yet ended). */
+    public boolean speaking() {
+        return segmenter != null && segmenter.speaking();
+    }
+
     public boolean hasOpenAudio() {
         return segmenter != null && (segmenter.speaking() || reassembler.pendingCount() > 0);
     }

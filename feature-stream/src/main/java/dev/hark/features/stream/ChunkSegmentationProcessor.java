@@ -46,6 +46,8 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
     private Sensor duplicates;
     private Sensor gaps;
     private Sensor clips;
+    /** Utterances closed because their device went quiet mid-word (by the timer, not by silence heard). */
+    private Sensor idleCloses;
     /** Wall clock of the last chunk this task processed: is it working through a backlog? */
     private long lastRecordWallMs = Long.MIN_VALUE / 2;
     /** Capture time of the end of the latest chunk this task processed, over all its devices. */
@@ -72,6 +74,8 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
         gaps = context.metrics().addRateTotalSensor("hark-segmenter", task, "gap-samples",
                 org.apache.kafka.common.metrics.Sensor.RecordingLevel.INFO);
         clips = context.metrics().addRateTotalSensor("hark-segmenter", task, "clips",
+                org.apache.kafka.common.metrics.Sensor.RecordingLevel.INFO);
+        idleCloses = context.metrics().addRateTotalSensor("hark-segmenter", task, "idle-closes",
                 org.apache.kafka.common.metrics.Sensor.RecordingLevel.INFO);
         context.schedule(punctuateEvery, PunctuationType.WALL_CLOCK_TIME, this::tick);
     }
@@ -118,18 +122,22 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
     }
 
     /**
-     * Whether a device is idle for the timer. When the task is idle too, the wall clock decides: the
-     * device stopped sending. When the task is busy working through a backlog, a device whose chunks
-     * wait further down the partition looks idle by the wall clock but is not: then it is idle only
-     * once chunks captured {@code idleCloseMs} after its last one have been processed.
+     * Whether a device may be closed as idle by the timer. Normally the wall clock decides (the device
+     * stopped sending). But when this task runs behind real time (its latest chunk was captured more
+     * than {@code idleCloseMs} ago) it is working through a backlog, and a device whose next chunks wait
+     * further down the partition looks idle by the wall clock without being so: then a device is idle
+     * only once chunks captured {@code idleCloseMs} after its last one have been processed. A task that
+     * has received nothing at all for three times that long has no backlog: the wall clock decides.
      */
     private boolean mayBeIdle(String device, long now) {
-        boolean busy = now - lastRecordWallMs < settings.idleCloseMs();
-        if (!busy) {
+        long idle = settings.idleCloseMs();
+        boolean quietTask = now - lastRecordWallMs >= 3 * idle;
+        boolean behind = now - latestCaptureMs > idle;
+        if (quietTask || !behind) {
             return true;
         }
         Long end = deviceCaptureEndMs.get(device);
-        return end == null || latestCaptureMs - end >= settings.idleCloseMs();
+        return end == null || latestCaptureMs - end >= idle;
     }
 
     /** Wall clock: devices that went quiet get their open utterance closed. */
@@ -143,7 +151,11 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
                 if (!audio.hasOpenAudio()) {
                     continue;
                 }
+                boolean wasSpeaking = audio.speaking();
                 List<DeviceAudio.Cut> closed = audio.onTimer(now, mayBeIdle(entry.key, now));
+                if (wasSpeaking && !audio.speaking()) {
+                    idleCloses.record();
+                }
                 byte[] after = audio.toBytes();
                 if (!closed.isEmpty() || !java.util.Arrays.equals(after, entry.value)) {
                     changed.add(KeyValue.pair(entry.key, after));

@@ -249,9 +249,11 @@ class FeatureStreamTopologyTest {
 
     @Test
     void aDeviceWhoseChunksWaitInABacklogIsNotClosedMidWord() {
-        // Under load the task works through a backlog: one device's next chunks wait further down the
-        // partition while other devices' chunks of the same moment are processed, and more than the
-        // idle time passes on the wall clock. The word must still come out whole.
+        // Under load the task works through a backlog (it processes audio captured seconds ago): one
+        // device's next chunks wait further down the partition while other devices' chunks of the same
+        // moment are processed, and more than the idle time passes on the wall clock. The word must
+        // still come out whole.
+        driver.advanceWallClockTime(Duration.ofSeconds(5));
         Signals audio = new Signals().noise(500);
         int w = audio.length();
         audio.word(600).noise(700);
@@ -270,7 +272,7 @@ class FeatureStreamTopologyTest {
         }
         assertTrue(deviceClips().isEmpty(), "1.5 s of wall clock passed, but its audio is still on its way");
         send(all.subList(half, all.size()));
-        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        driver.advanceWallClockTime(Duration.ofSeconds(4));
         List<AudioClip> got = deviceClips();
         assertEquals(1, got.size(), got.toString());
         assertHolds(got.get(0), audio.pcm(), w, w + Signals.samples(600));
