@@ -139,8 +139,8 @@ final class SimulateCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "devices              %d%n", r.devices());
         out.printf(Locale.ROOT, "utterances sent      %d%n", r.utterancesSent());
         out.printf(Locale.ROOT, "clips cut            %d%n", r.clips());
-        out.printf(Locale.ROOT, "predictions          %d  (%d utterances answered, %d cut in pieces)%n", r.predictions(),
-                r.answered(), r.split());
+        out.printf(Locale.ROOT, "predictions          %d  (%d utterances answered, %d cut in pieces%s)%n", r.predictions(),
+                r.answered(), r.split(), r.duplicatePredictions() > 0 ? ", " + r.duplicatePredictions() + " duplicates" : "");
         out.printf(Locale.ROOT, "dead letters         %d%s%n", r.deadLetters(), r.deadLetterReasons().isEmpty() ? ""
                 : "  " + r.deadLetterReasons());
         out.printf(Locale.ROOT, "unaccounted          %d%n", r.unaccounted());

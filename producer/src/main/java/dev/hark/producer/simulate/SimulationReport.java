@@ -69,6 +69,7 @@ public final class SimulationReport {
     private final int answered;
     private final int deadLettered;
     private final int split;
+    private final int duplicatePredictions;
     private final Latency endpoint;
     private final Latency pipeline;
     private final double durationS;
@@ -80,7 +81,8 @@ public final class SimulationReport {
     private final Chunks chunks;
 
     private SimulationReport(int devices, int utterancesSent, int clips, int predictions, int deadLetters, int unaccounted,
-                             int spurious, int correct, int answered, int deadLettered, int split, Latency endpoint,
+                             int spurious, int correct, int answered, int deadLettered, int split,
+                             int duplicatePredictions, Latency endpoint,
                              Latency pipeline, double durationS, double throughput, Map<Integer, Integer> modelVersions,
                              Map<String, Integer> deadLetterReasons, int[][] confusion, List<String> wrong, Chunks chunks) {
         this.devices = devices;
@@ -94,6 +96,7 @@ public final class SimulationReport {
         this.answered = answered;
         this.deadLettered = deadLettered;
         this.split = split;
+        this.duplicatePredictions = duplicatePredictions;
         this.endpoint = endpoint;
         this.pipeline = pipeline;
         this.durationS = durationS;
@@ -129,7 +132,12 @@ public final class SimulationReport {
         List<Long> pipeline = new ArrayList<>();
         Map<Integer, Integer> versions = new TreeMap<>();
         Map<String, Integer> reasons = new TreeMap<>();
+        java.util.Set<String> seenClips = new java.util.HashSet<>();
+        int duplicates = 0;
         for (Outcome o : outcomes) {
+            if (o.kind() == Kind.PREDICTION && o.clipId() != null && !seenClips.add(o.clipId())) {
+                duplicates++; // exactly-once says this never happens; counted so a run would show it
+            }
             switch (o.kind()) {
                 case CLIP -> clips++;
                 case PREDICTION -> {
@@ -202,8 +210,8 @@ public final class SimulationReport {
         }
         double throughput = durationS > 0 ? predictions / durationS : 0;
         return new SimulationReport(devices, n, clips, predictions, deadLetters, unaccounted, spurious, correct, answered,
-                deadLettered, split, Latency.of(endpoint), Latency.of(pipeline), durationS, throughput, versions, reasons,
-                confusion, wrong, chunks);
+                deadLettered, split, duplicates, Latency.of(endpoint), Latency.of(pipeline), durationS, throughput, versions,
+                reasons, confusion, wrong, chunks);
     }
 
     public int devices() {
@@ -251,6 +259,11 @@ public final class SimulationReport {
     /** Utterances that got more than one prediction (cut into pieces). */
     public int split() {
         return split;
+    }
+
+    /** Predictions for a clip id already predicted. */
+    public int duplicatePredictions() {
+        return duplicatePredictions;
     }
 
     /** Correct over every utterance sent: one that got no prediction counts as wrong. */
@@ -317,6 +330,7 @@ public final class SimulationReport {
         m.put("answered", answered);
         m.put("dead_lettered_utterances", deadLettered);
         m.put("split_utterances", split);
+        m.put("duplicate_predictions", duplicatePredictions);
         m.put("dead_letter_reasons", deadLetterReasons);
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("sent", chunks.sent());

@@ -63,6 +63,7 @@ class SimulationReportTest {
         assertEquals(1, r.unaccounted());
         assertEquals(3, r.spurious());
         assertEquals(1, r.split());
+        assertEquals(0, r.duplicatePredictions());
         assertEquals(0.4, r.accuracy(), 1e-12);
         assertEquals(Map.of(1, 2, 2, 5), r.modelVersions());
         assertEquals(Map.of("feature-stream.clips: too-short", 1), r.deadLetterReasons());
