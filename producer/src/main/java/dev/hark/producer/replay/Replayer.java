@@ -9,6 +9,7 @@ import dev.hark.schemas.ClusterConfig;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroSerializer;
+import dev.hark.telemetry.HarkMeters;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -53,13 +54,17 @@ public final class Replayer implements AutoCloseable {
     private final KafkaProducer<String, AudioClip> producer;
 
     public Replayer(ClusterConfig cluster, SchemaRegistryClient registry) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
+        Properties p = cluster.clientProperties();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.LINGER_MS_CONFIG, 10);
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
         producer = new KafkaProducer<>(p, new StringSerializer(), new AvroSerializer<>(registry));
+    }
+
+    /** The Kafka producer's own metrics (for {@code /metrics}). */
+    public java.util.Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> metrics() {
+        return producer.metrics();
     }
 
     public static String clipId(DatasetFiles.Entry e) {
@@ -119,7 +124,10 @@ public final class Replayer implements AutoCloseable {
                     if (failedOnce.getAndIncrement() == 0) {
                         failures.add(new Failure(e.name(), "not sent: " + ex.getMessage()));
                     }
-                } else if (acked.incrementAndGet() == topics) {
+                } else {
+                    HarkMeters.RECORDS_PUBLISHED.inc(md.topic());
+                }
+                if (ex == null && acked.incrementAndGet() == topics) {
                     sent.incrementAndGet();
                 }
             };
