@@ -17,13 +17,15 @@ public final class Hark implements Runnable {
 
     /** Every command, in the order --help lists them. */
     static final java.util.List<String> ORDER = java.util.List.of("demo", "up", "replay", "mic", "simulate", "train",
-            "eval", "classify", "features", "tail", "models");
+            "eval", "classify", "features", "tail", "models", "status");
 
     /** Commands that exist today. */
     static java.util.Map<String, Object> implemented() {
-        return java.util.Map.of("up", new UpCommand(), "features", new FeaturesCommand(), "train", new TrainCommand(),
-                "eval", new EvalCommand(), "models", new ModelsCommand(), "replay", new ReplayCommand(),
-                "classify", new ClassifyCommand(), "tail", new TailCommand());
+        return java.util.Map.ofEntries(java.util.Map.entry("up", new UpCommand()),
+                java.util.Map.entry("features", new FeaturesCommand()), java.util.Map.entry("train", new TrainCommand()),
+                java.util.Map.entry("eval", new EvalCommand()), java.util.Map.entry("models", new ModelsCommand()),
+                java.util.Map.entry("replay", new ReplayCommand()), java.util.Map.entry("classify", new ClassifyCommand()),
+                java.util.Map.entry("tail", new TailCommand()), java.util.Map.entry("status", new StatusCommand()));
     }
 
     /** Commands of the brief that later work delivers: name, one-line description, what delivers it. */
