@@ -100,7 +100,8 @@ final class StatusCommand implements Callable<Integer> {
 
             out.printf("Hark at %s, %s%n%n", cluster.bootstrapServers(),
                     DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault()).format(Instant.now()));
-            out.printf("%-22s %5s %12s %10s%n", "topic", "parts", "records", interval.isZero() ? "" : "rate/s");
+            // offsets, not records: under exactly-once every transaction also leaves a marker offset
+            out.printf("%-22s %5s %12s %10s%n", "topic", "parts", "offsets", interval.isZero() ? "" : "offsets/s");
             for (String name : names) {
                 TopicDescription t = topics.get(name);
                 long records = 0;
@@ -223,6 +224,6 @@ final class StatusCommand implements Callable<Integer> {
         }
         String lines = counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
                 .map(e -> String.format(Locale.ROOT, "  %6d  %s", e.getValue(), e.getKey())).collect(Collectors.joining("\n"));
-        return "dead letters: " + total + " in audio.dlq; the last " + read + " by stage and reason:\n" + lines;
+        return "dead letters: " + read + " read of " + total + " offsets in audio.dlq, by stage and reason:\n" + lines;
     }
 }
