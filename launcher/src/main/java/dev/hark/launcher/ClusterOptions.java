@@ -18,6 +18,6 @@ final class ClusterOptions {
     ClusterConfig cluster() {
         ClusterConfig env = ClusterConfig.fromEnv();
         return new ClusterConfig(bootstrap != null ? bootstrap : env.bootstrapServers(),
-                registryUrl != null ? registryUrl : env.registryUrl());
+                registryUrl != null ? registryUrl : env.registryUrl(), env.kafka()); // security settings from the environment
     }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.function.Supplier;
 
 import dev.hark.classifier.stream.ClassifierService;
 import dev.hark.classifier.stream.ClassifierTopology;
@@ -13,12 +14,14 @@ import dev.hark.features.stream.FeatureStreamService;
 import dev.hark.features.stream.FeatureStreamTopology;
 import dev.hark.schemas.ClusterConfig;
 import dev.hark.schemas.registry.SchemaRegistryClient;
+import dev.hark.telemetry.MetricsServer;
 import dev.hark.trainer.online.OnlineTrainer;
 
 /** Hark's stream services running inside the `hark` process, for the local stack. */
 final class Services implements AutoCloseable {
     private final List<String> names = new ArrayList<>();
     private final List<AutoCloseable> running = new ArrayList<>();
+    private final List<Supplier<MetricsServer.Check>> health = new ArrayList<>();
 
     static Services none() {
         return new Services();
@@ -30,15 +33,15 @@ final class Services implements AutoCloseable {
             FeatureStreamService features = new FeatureStreamService(cluster, FeatureStreamTopology.Settings.defaults(),
                     stateDir.resolve("feature-stream"), new Properties());
             features.start();
-            services.add("feature-stream", features);
+            services.add("feature-stream", features, features::health);
             ClassifierService classifier = new ClassifierService(cluster, ClassifierTopology.Settings.defaults(),
                     stateDir.resolve("classifier-stream"), new Properties());
             classifier.start();
-            services.add("classifier-stream", classifier);
+            services.add("classifier-stream", classifier, classifier::health);
             OnlineTrainer trainer = new OnlineTrainer(OnlineTrainer.Settings.defaults(cluster, stateDir.resolve("trainer")),
                     new SchemaRegistryClient(cluster.registryUrl()));
             trainer.start();
-            services.add("trainer", trainer);
+            services.add("trainer", trainer, trainer::health);
         } catch (IOException e) {
             services.close();
             throw new UncheckedIOException("cannot open the trainer's store: " + e.getMessage(), e);
@@ -49,9 +52,17 @@ final class Services implements AutoCloseable {
         return services;
     }
 
-    private void add(String name, AutoCloseable service) {
+    private void add(String name, AutoCloseable service, Supplier<MetricsServer.Check> check) {
         names.add(name);
         running.add(service);
+        health.add(check);
+    }
+
+    /** Adds each running service's health check to {@code server}'s {@code /health}. */
+    void checks(MetricsServer server) {
+        for (int i = 0; i < names.size(); i++) {
+            server.check(names.get(i), health.get(i));
+        }
     }
 
     String describe() {

@@ -8,6 +8,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 import dev.hark.schemas.ClusterConfig;
+import dev.hark.telemetry.JvmMetrics;
+import dev.hark.telemetry.Metrics;
+import dev.hark.telemetry.MetricsServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -39,6 +42,11 @@ final class UpCommand implements Callable<Integer> {
             description = "Schema registry port (default: ${DEFAULT-VALUE}).")
     int registryPort;
 
+    @Option(names = "--metrics-port", defaultValue = "9464",
+            description = "Port of the Prometheus endpoint, http://HOST:PORT/metrics, and of /health "
+                    + "(default: ${DEFAULT-VALUE}; -1: none).")
+    int metricsPort;
+
     @Option(names = "--partitions", defaultValue = "3",
             description = "Partitions of each new audio topic: the most instances of a stream service that can "
                     + "share the work (default: ${DEFAULT-VALUE}). `models` always has one.")
@@ -61,6 +69,18 @@ final class UpCommand implements Callable<Integer> {
         retention.forEach((topic, duration) -> retentionMs.put(topic, Durations.parseMs(duration)));
 
         Logging.toFile(dir.resolve("logs/hark.log"));
+        // bound first: a port clash stops `hark up` before anything has started
+        MetricsServer metrics = null;
+        if (metricsPort >= 0) {
+            try {
+                JvmMetrics.register(Metrics.global());
+                metrics = MetricsServer.start(host, metricsPort, Metrics.global());
+            } catch (java.net.BindException e) {
+                throw new IllegalStateException("port " + metricsPort + " is in use (--metrics-port); choose another "
+                        + "with --metrics-port, or -1 for none");
+            }
+        }
+        MetricsServer http = metrics;
         err.println("Starting Kafka and the schema registry (data in " + dir + ") ...");
         long t0 = System.nanoTime();
         LocalStack stack = LocalStack.start(new LocalStack.Settings(dir, host, kafkaPort, controllerPort, registryPort,
@@ -75,7 +95,13 @@ final class UpCommand implements Callable<Integer> {
                     : Services.start(new ClusterConfig(stack.bootstrapServers(), stack.registryUrl()), dir.resolve("streams"));
         } catch (RuntimeException e) {
             stack.close();
+            if (http != null) {
+                http.close();
+            }
             throw e;
+        }
+        if (http != null) {
+            services.checks(http);
         }
 
         CountDownLatch stopped = new CountDownLatch(1);
@@ -86,15 +112,19 @@ final class UpCommand implements Callable<Integer> {
                 services.close();
                 stack.close();
             } finally {
+                if (http != null) {
+                    http.close();
+                }
                 err.printf("Stopped in %.1f s. Data kept in %s%n", (System.nanoTime() - s0) / 1e9, dir);
                 err.flush();
                 stopped.countDown();
             }
         }, "hark-up-stop"));
 
-        err.printf("Up in %.1f s. Topics: %d created, %d already there. Services: %s. Logs in %s. Ctrl-C to stop.%n",
+        err.printf("Up in %.1f s. Topics: %d created, %d already there. Services: %s. Logs in %s.%s Ctrl-C to stop.%n",
                 (System.nanoTime() - t0) / 1e9, stack.createdTopics().size(),
-                dev.hark.schemas.Topics.ALL.size() - stack.createdTopics().size(), services.describe(), dir.resolve("logs"));
+                dev.hark.schemas.Topics.ALL.size() - stack.createdTopics().size(), services.describe(), dir.resolve("logs"),
+                http == null ? "" : " Metrics on http://" + host + ":" + http.port() + "/metrics.");
         stopped.await(); // until the shutdown hook has run
         return ExitCodes.OK;
     }

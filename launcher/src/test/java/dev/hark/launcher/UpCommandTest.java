@@ -114,8 +114,10 @@ class UpCommandTest {
         int kafkaPort = Ports.freePort();
         int controllerPort = Ports.freePort();
         int registryPort = Ports.freePort();
+        int metricsPort = Ports.freePort();
         String[] args = {"--data-dir", dataDir.toString(), "--kafka-port", "" + kafkaPort, "--controller-port",
-                "" + controllerPort, "--registry-port", "" + registryPort, "--retention", "audio.chunks=12h"};
+                "" + controllerPort, "--registry-port", "" + registryPort, "--retention", "audio.chunks=12h",
+                "--metrics-port", "" + metricsPort};
         String clipId = "kept-" + UUID.randomUUID();
         try (Up up = new Up(args)) {
             String bootstrap = up.line("bootstrap=", Duration.ofSeconds(90));
@@ -145,6 +147,27 @@ class UpCommandTest {
                     Topics.AUDIO_CLIPS.keySerde().serializer(), Topics.AUDIO_CLIPS.valueSerde(registry).serializer())) {
                 producer.send(new ProducerRecord<>(Topics.AUDIO_CLIPS.name(), clipId, clip(clipId))).get();
             }
+
+            // /health turns 200 once the services run; /metrics has Hark's gauges and the Streams metrics
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.net.URI base = java.net.URI.create("http://localhost:" + metricsPort);
+            int health = 0;
+            String healthBody = "";
+            for (long deadline = System.currentTimeMillis() + 90_000; health != 200 && System.currentTimeMillis() < deadline; ) {
+                var r = http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/health")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                health = r.statusCode();
+                healthBody = r.body();
+                Thread.sleep(health == 200 ? 0 : 500);
+            }
+            assertEquals(200, health, healthBody);
+            assertTrue(healthBody.contains("\"feature-stream\":{\"status\":\"UP\"") && healthBody.contains("\"trainer\""), healthBody);
+            String metrics = http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(metrics.contains("hark_model_version{service=\"classifier-stream\"} -1\n"), metrics);
+            assertTrue(metrics.contains("hark_service_up{service=\"classifier-stream\"} 1\n"), metrics);
+            assertTrue(metrics.contains("\nkafka_stream_thread_process_total{"), "Kafka Streams metrics");
+            assertTrue(metrics.contains("\njvm_memory_used_bytes{area=\"heap\"}"), "JVM metrics");
 
             Duration stop = up.interrupt();
             assertEquals(sigintIgnored() ? 143 : 130, up.process.exitValue(), "the usual exit code after Ctrl-C (SIGTERM: 143): " + up.stderr);
@@ -191,7 +214,8 @@ class UpCommandTest {
     void aHardKillLeavesNoRegistryBehind(@TempDir Path dataDir) throws Exception {
         int registryPort = Ports.freePort();
         try (Up up = new Up("--data-dir", dataDir.toString(), "--kafka-port", "" + Ports.freePort(),
-                "--controller-port", "" + Ports.freePort(), "--registry-port", "" + registryPort, "--no-services")) {
+                "--controller-port", "" + Ports.freePort(), "--registry-port", "" + registryPort, "--no-services",
+                "--metrics-port", "" + Ports.freePort())) {
             up.line("bootstrap=", Duration.ofSeconds(90));
             up.line("registry=", Duration.ofSeconds(10));
             assertFalse(Ports.isFree(registryPort));
@@ -208,7 +232,8 @@ class UpCommandTest {
     void aPortInUseIsOneClearLineAndAFailureExit(@TempDir Path dataDir) throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
              Up up = new Up("--data-dir", dataDir.toString(), "--kafka-port", "" + taken.getLocalPort(),
-                     "--controller-port", "" + Ports.freePort(), "--registry-port", "" + Ports.freePort())) {
+                     "--controller-port", "" + Ports.freePort(), "--registry-port", "" + Ports.freePort(),
+                     "--metrics-port", "" + Ports.freePort())) {
             assertTrue(up.process.waitFor(60, TimeUnit.SECONDS));
             Thread.sleep(200); // let the pump drain stderr
             String err = up.stderr.toString();

@@ -11,10 +11,9 @@ public final class ReliableProducer {
     private ReliableProducer() {
     }
 
-    /** Producer settings with acks=all and idempotence; {@code lingerMs} trades latency for batching. */
+    /** The cluster's client settings, with acks=all and idempotence; {@code lingerMs} trades latency for batching. */
     public static Properties properties(ClusterConfig cluster, int lingerMs) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
+        Properties p = cluster.clientProperties(); // bootstrap servers and security settings
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);

@@ -22,9 +22,8 @@ public final class StreamApps {
 
     /** Exactly-once v2, one stream thread, 100 ms commits, earliest offsets, 5 ms producer linger. */
     public static Properties baseConfig(String applicationId, ClusterConfig cluster, Path stateDir) {
-        Properties props = new Properties();
+        Properties props = cluster.clientProperties(); // bootstrap servers and security settings
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1");
@@ -33,6 +32,32 @@ public final class StreamApps {
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "5");
         return props;
+    }
+
+    /**
+     * What a service main reads from the environment on top of {@link #baseConfig}:
+     * {@code HARK_STREAM_THREADS} (stream threads, default 1) and {@code HARK_KAFKA_STREAMS_<NAME>}
+     * for any Streams setting ({@code HARK_KAFKA_STREAMS_COMMIT_INTERVAL_MS=200}).
+     */
+    public static Properties envOverrides(java.util.Map<String, String> env) {
+        Properties props = new Properties();
+        String threads = env.get("HARK_STREAM_THREADS");
+        if (threads != null && !threads.isBlank()) {
+            props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, String.valueOf(Integer.parseInt(threads.trim())));
+        }
+        for (var e : env.entrySet()) {
+            if (e.getKey().startsWith("HARK_KAFKA_STREAMS_")) {
+                props.put(e.getKey().substring("HARK_KAFKA_STREAMS_".length()).toLowerCase(java.util.Locale.ROOT)
+                        .replace('_', '.'), e.getValue().trim());
+            }
+        }
+        return props;
+    }
+
+    /** {@code /health}: up while the Streams instance is RUNNING or REBALANCING; the state is the detail. */
+    public static dev.hark.telemetry.MetricsServer.Check health(KafkaStreams streams) {
+        KafkaStreams.State state = streams.state();
+        return new dev.hark.telemetry.MetricsServer.Check(state.isRunningOrRebalancing(), state.name());
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.hark.classifier.stream;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -12,6 +14,9 @@ import dev.hark.schemas.ClusterConfig;
 import dev.hark.schemas.StreamApps;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
+import dev.hark.telemetry.HarkMeters;
+import dev.hark.telemetry.Metrics;
+import dev.hark.telemetry.MetricsServer;
 
 /** The classifier stream as a service: {@link #start()}, {@link #stop()}; {@link #main} for containers. */
 public final class ClassifierService implements AutoCloseable {
@@ -19,6 +24,8 @@ public final class ClassifierService implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final ClassifierTopology.State state;
+    private final AutoCloseable kafkaMetrics;
+    private final AutoCloseable versionGauge;
 
     public ClassifierService(ClusterConfig cluster, ClassifierTopology.Settings settings, Path stateDir,
                              Properties overrides) {
@@ -27,6 +34,8 @@ public final class ClassifierService implements AutoCloseable {
         this.state = ClassifierTopology.State.fresh(settings);
         this.streams = new KafkaStreams(ClassifierTopology.build(settings, registry, state),
                 streamsConfig(cluster, settings, stateDir, overrides));
+        this.kafkaMetrics = Metrics.global().kafka(streams::metrics);
+        this.versionGauge = HarkMeters.MODEL_VERSION.set(this::servingVersion, "classifier-stream");
     }
 
     static Properties streamsConfig(ClusterConfig cluster, ClassifierTopology.Settings settings, Path stateDir,
@@ -65,6 +74,19 @@ public final class ClassifierService implements AutoCloseable {
     public void stop() {
         StreamApps.close(streams);
         state.slot().close();
+        try {
+            kafkaMetrics.close();
+            versionGauge.close();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code /health}: RUNNING or REBALANCING (a classifier without a champion is up: it holds records). */
+    public MetricsServer.Check health() {
+        MetricsServer.Check streamsCheck = StreamApps.health(streams);
+        return new MetricsServer.Check(streamsCheck.up(), streamsCheck.detail() + ", model "
+                + (servingVersion() < 0 ? "none yet" : "v" + servingVersion()));
     }
 
     @Override
@@ -72,11 +94,22 @@ public final class ClassifierService implements AutoCloseable {
         stop();
     }
 
-    public static void main(String[] args) throws InterruptedException {
-        ClusterConfig cluster = ClusterConfig.fromEnv();
-        Path stateDir = Path.of(System.getenv().getOrDefault("HARK_STATE_DIR", "/tmp/hark-classifier-stream"));
+    /**
+     * The container entry point, configured by the environment: {@code HARK_BOOTSTRAP_SERVERS},
+     * {@code HARK_REGISTRY_URL}, security ({@link ClusterConfig#fromEnv(Map)}), {@code HARK_STREAM_THREADS},
+     * {@code HARK_KAFKA_STREAMS_*}, {@code HARK_STATE_DIR} (default {@code /tmp/hark-classifier-stream}),
+     * {@code HARK_METRICS_PORT} (default 9464).
+     */
+    public static void main(String[] args) throws InterruptedException, IOException {
+        Map<String, String> env = System.getenv();
+        ClusterConfig cluster = ClusterConfig.fromEnv(env);
+        Path stateDir = Path.of(env.getOrDefault("HARK_STATE_DIR", "/tmp/hark-classifier-stream"));
         ClassifierService service = new ClassifierService(cluster, ClassifierTopology.Settings.defaults(), stateDir,
-                new Properties());
-        StreamApps.runUntilShutdown(service::start, service::stop, "classifier-stream");
+                StreamApps.envOverrides(env));
+        MetricsServer http = MetricsServer.start(MetricsServer.portFromEnv(env)).check("classifier-stream", service::health);
+        StreamApps.runUntilShutdown(service::start, () -> {
+            service.stop();
+            http.close();
+        }, "classifier-stream");
     }
 }

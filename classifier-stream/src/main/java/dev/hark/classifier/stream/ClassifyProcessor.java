@@ -29,6 +29,7 @@ import dev.hark.classifier.accuracy.OnlineAccuracy;
 import dev.hark.classifier.inference.DigitModel;
 import dev.hark.schemas.DeadLetters;
 import dev.hark.schemas.serde.HarkSerdeException;
+import dev.hark.telemetry.HarkMeters;
 
 /**
  * {@code audio.features} → {@code audio.predictions}, in micro-batches.
@@ -239,6 +240,7 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
             return;
         }
         float[] probabilities;
+        long started = System.nanoTime();
         try {
             probabilities = model.predictFlat(ok.size(), input -> {
                 for (LogMelFeatures f : okFeatures) {
@@ -256,6 +258,8 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
             return;
         }
         batchSize.record(ok.size());
+        HarkMeters.PROCESSING.observe((System.nanoTime() - started) / 1e9, "classifier");
+        String version = Integer.toString(model.version());
         Instant predictedAt = Instant.ofEpochMilli(now);
         for (int i = 0; i < ok.size(); i++) {
             LogMelFeatures f = okFeatures.get(i);
@@ -291,12 +295,18 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
                 registerAccuracyGauge(model.version());
             }
             predictions.record();
+            HarkMeters.CLIPS.inc("classifier");
+            HarkMeters.PREDICTIONS.inc(Integer.toString(digit), version);
+            HarkMeters.STAGE_LATENCY.observe(Math.max(0, now - f.getFeaturesCreatedAtMs().toEpochMilli()) / 1000.0, "classifier");
+            HarkMeters.STAGE_LATENCY.observe(Math.max(0, now - f.getCapturedAtMs().toEpochMilli()) / 1000.0, "end_to_end");
             context.forward(new Record<String, SpecificRecord>(f.getClipId(), prediction, ok.get(i).timestamp()),
                     ClassifierTopology.PREDICTIONS_SINK);
         }
     }
 
     private void registerAccuracyGauge(int version) {
+        // the Prometheus view; the last registered instance wins (one classifier per process outside tests)
+        HarkMeters.ONLINE_ACCURACY.set(() -> accuracy.accuracy(version), Integer.toString(version));
         MetricName name = new MetricName("hark-online-accuracy", "stream-" + ModelReleaseProcessor.METRICS_SCOPE + "-metrics",
                 "accuracy of the last " + accuracy.window() + " labeled predictions of this model version",
                 Map.of("model-version", Integer.toString(version)));

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.hark.avro.ModelRelease;
 import dev.hark.classifier.inference.DigitModel;
+import dev.hark.telemetry.HarkMeters;
 
 /**
  * Reads {@code models} (a global store: every instance reads every release, also at start-up, when
@@ -99,12 +100,14 @@ final class ModelReleaseProcessor implements Processor<String, byte[], Void, Voi
             model = load(release, options);
         } catch (RuntimeException e) {
             loadFailures.record();
+            HarkMeters.MODEL_LOAD_FAILURES.inc();
             log.error("models: champion version {} cannot be loaded; still serving {}: {}", version,
                     slot.version().map(v -> "version " + v).orElse("no model (feature records are held)"), e.getMessage());
             return;
         }
         var old = slot.swap(model);
         swaps.record();
+        HarkMeters.MODEL_SWAPS.inc();
         log.info("models: now serving version {} ({}){}", version, release.getFeatureConfigId(),
                 old.map(o -> ", replacing version " + o.version()).orElse(""));
     }

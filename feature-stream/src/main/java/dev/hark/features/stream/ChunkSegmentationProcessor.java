@@ -24,6 +24,7 @@ import dev.hark.features.segment.DeviceAudio;
 import dev.hark.features.segment.Utterance;
 import dev.hark.schemas.DeadLetters;
 import dev.hark.schemas.serde.HarkSerdeException;
+import dev.hark.telemetry.HarkMeters;
 
 /**
  * {@code audio.chunks} → {@code audio.clips}: per device, puts chunks back in order and cuts the
@@ -186,6 +187,8 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
                     .setClipCreatedAtMs(Instant.ofEpochMilli(now))
                     .build();
             clips.record();
+            HarkMeters.CLIPS.inc("segmenter");
+            HarkMeters.STAGE_LATENCY.observe(Math.max(0, now - cut.capturedAtMs()) / 1000.0, "segmenter");
             context.forward(new Record<String, SpecificRecord>(clipId, clip, cut.capturedAtMs()),
                     FeatureStreamTopology.CLIPS_SINK);
         }

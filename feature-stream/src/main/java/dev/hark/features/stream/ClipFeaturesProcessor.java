@@ -21,6 +21,7 @@ import dev.hark.features.dsp.Float32Matrix;
 import dev.hark.features.dsp.LogMelExtractor;
 import dev.hark.schemas.DeadLetters;
 import dev.hark.schemas.serde.HarkSerdeException;
+import dev.hark.telemetry.HarkMeters;
 
 /**
  * {@code audio.clips} → {@code audio.features}: decodes each clip, resamples it to the feature rate and
@@ -61,7 +62,12 @@ final class ClipFeaturesProcessor implements Processor<String, byte[], String, S
             return;
         }
         try {
+            long started = System.nanoTime();
             LogMelFeatures features = features(clip);
+            HarkMeters.PROCESSING.observe((System.nanoTime() - started) / 1e9, "features");
+            HarkMeters.CLIPS.inc("features");
+            HarkMeters.STAGE_LATENCY.observe(Math.max(0, features.getFeaturesCreatedAtMs().toEpochMilli()
+                    - clip.getClipCreatedAtMs().toEpochMilli()) / 1000.0, "features");
             context.forward(new Record<String, SpecificRecord>(clip.getClipId(), features, record.timestamp()),
                     FeatureStreamTopology.FEATURES_SINK);
         } catch (AudioFormatException e) {

@@ -1,6 +1,8 @@
 package dev.hark.features.stream;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
 
 import org.apache.kafka.streams.KafkaStreams;
@@ -8,12 +10,18 @@ import org.apache.kafka.streams.KafkaStreams;
 import dev.hark.schemas.ClusterConfig;
 import dev.hark.schemas.StreamApps;
 import dev.hark.schemas.registry.SchemaRegistryClient;
+import dev.hark.telemetry.Metrics;
+import dev.hark.telemetry.MetricsServer;
 
-/** The feature stream as a service: {@link #start()}, {@link #stop()}; {@link #main} for containers. */
+/**
+ * The feature stream as a service: {@link #start()}, {@link #stop()}; {@link #main} for containers. Its
+ * Kafka Streams metrics are in the process-wide {@link Metrics} registry while it exists.
+ */
 public final class FeatureStreamService implements AutoCloseable {
     public static final String APPLICATION_ID = "hark-feature-stream";
 
     private final KafkaStreams streams;
+    private final AutoCloseable kafkaMetrics;
 
     public FeatureStreamService(ClusterConfig cluster, FeatureStreamTopology.Settings settings, Path stateDir,
                                 Properties overrides) {
@@ -21,6 +29,7 @@ public final class FeatureStreamService implements AutoCloseable {
         registry.checkReachable();
         this.streams = new KafkaStreams(FeatureStreamTopology.build(settings, registry),
                 streamsConfig(cluster, stateDir, overrides));
+        this.kafkaMetrics = Metrics.global().kafka(streams::metrics);
     }
 
     static Properties streamsConfig(ClusterConfig cluster, Path stateDir, Properties overrides) {
@@ -43,6 +52,16 @@ public final class FeatureStreamService implements AutoCloseable {
      */
     public void stop() {
         StreamApps.close(streams);
+        try {
+            kafkaMetrics.close();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code /health}: RUNNING or REBALANCING. */
+    public MetricsServer.Check health() {
+        return StreamApps.health(streams);
     }
 
     @Override
@@ -50,11 +69,22 @@ public final class FeatureStreamService implements AutoCloseable {
         stop();
     }
 
-    public static void main(String[] args) throws InterruptedException {
-        ClusterConfig cluster = ClusterConfig.fromEnv();
-        Path stateDir = Path.of(System.getenv().getOrDefault("HARK_STATE_DIR", "/tmp/hark-feature-stream"));
+    /**
+     * The container entry point, configured by the environment: {@code HARK_BOOTSTRAP_SERVERS},
+     * {@code HARK_REGISTRY_URL}, security ({@link ClusterConfig#fromEnv(Map)}), {@code HARK_STREAM_THREADS},
+     * {@code HARK_KAFKA_STREAMS_*} ({@link StreamApps#envOverrides}), {@code HARK_STATE_DIR} (default
+     * {@code /tmp/hark-feature-stream}), {@code HARK_METRICS_PORT} (default 9464: {@code /metrics}, {@code /health}).
+     */
+    public static void main(String[] args) throws InterruptedException, IOException {
+        Map<String, String> env = System.getenv();
+        ClusterConfig cluster = ClusterConfig.fromEnv(env);
+        Path stateDir = Path.of(env.getOrDefault("HARK_STATE_DIR", "/tmp/hark-feature-stream"));
         FeatureStreamService service = new FeatureStreamService(cluster, FeatureStreamTopology.Settings.defaults(),
-                stateDir, new Properties());
-        StreamApps.runUntilShutdown(service::start, service::stop, "feature-stream");
+                stateDir, StreamApps.envOverrides(env));
+        MetricsServer http = MetricsServer.start(MetricsServer.portFromEnv(env)).check("feature-stream", service::health);
+        StreamApps.runUntilShutdown(service::start, () -> {
+            service.stop();
+            http.close();
+        }, "feature-stream");
     }
 }

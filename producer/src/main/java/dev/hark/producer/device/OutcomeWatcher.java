@@ -67,8 +67,7 @@ public final class OutcomeWatcher implements AutoCloseable {
         deadLetters = AvroDeserializer.specific(registry, DeadLetter.class);
         clips = AvroDeserializer.specific(registry, AudioClip.class);
         anything = AvroDeserializer.generic(registry, null);
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
+        Properties p = cluster.clientProperties();
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);

@@ -9,6 +9,7 @@ import dev.hark.schemas.ClusterConfig;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroSerializer;
+import dev.hark.telemetry.HarkMeters;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -56,6 +57,11 @@ public final class Replayer implements AutoCloseable {
         Properties p = dev.hark.producer.ReliableProducer.properties(cluster, 10);
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
         producer = new KafkaProducer<>(p, new StringSerializer(), new AvroSerializer<>(registry));
+    }
+
+    /** The Kafka producer's own metrics (for {@code /metrics}). */
+    public java.util.Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> metrics() {
+        return producer.metrics();
     }
 
     public static String clipId(DatasetFiles.Entry e) {
@@ -115,7 +121,10 @@ public final class Replayer implements AutoCloseable {
                     if (failedOnce.getAndIncrement() == 0) {
                         failures.add(new Failure(e.name(), "not sent: " + ex.getMessage()));
                     }
-                } else if (acked.incrementAndGet() == topics) {
+                } else {
+                    HarkMeters.RECORDS_PUBLISHED.inc(md.topic());
+                }
+                if (ex == null && acked.incrementAndGet() == topics) {
                     sent.incrementAndGet();
                 }
             };

@@ -31,8 +31,12 @@ public record ModelCatalog(List<ModelRelease> records) {
     }
 
     public static ModelCatalog read(String bootstrapServers, SchemaRegistryClient registry, Duration timeout) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return read(new dev.hark.schemas.ClusterConfig(bootstrapServers, ""), registry, timeout);
+    }
+
+    /** With the cluster's client settings (security). */
+    public static ModelCatalog read(dev.hark.schemas.ClusterConfig cluster, SchemaRegistryClient registry, Duration timeout) {
+        Properties p = cluster.clientProperties();
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MODEL_MESSAGE_BYTES);
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Topics.MAX_MODEL_MESSAGE_BYTES);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -22,8 +22,12 @@ public final class ModelPublisher implements AutoCloseable {
     private final KafkaProducer<String, ModelRelease> producer;
 
     public ModelPublisher(String bootstrapServers, SchemaRegistryClient registry) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        this(new dev.hark.schemas.ClusterConfig(bootstrapServers, ""), registry);
+    }
+
+    /** With the cluster's client settings (security). */
+    public ModelPublisher(dev.hark.schemas.ClusterConfig cluster, SchemaRegistryClient registry) {
+        Properties p = cluster.clientProperties();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_MODEL_MESSAGE_BYTES);

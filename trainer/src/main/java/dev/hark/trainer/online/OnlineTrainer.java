@@ -14,6 +14,9 @@ import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;
 import dev.hark.schemas.serde.AvroSerializer;
+import dev.hark.telemetry.HarkMeters;
+import dev.hark.telemetry.Metrics;
+import dev.hark.telemetry.MetricsServer;
 import dev.hark.trainer.data.LabeledClip;
 import dev.hark.trainer.eval.Evaluation;
 import dev.hark.trainer.eval.ModelEvaluator;
@@ -145,6 +148,10 @@ public final class OnlineTrainer implements AutoCloseable {
     private int trainings;
     private int clipsAtLastTraining;
     private int clipsAtLastFailure;
+    private volatile int epoch;
+    private volatile int epochs;
+    private volatile double lastLoss = Double.NaN;
+    private final List<AutoCloseable> meters = new ArrayList<>();
 
     public OnlineTrainer(Settings settings, SchemaRegistryClient registry) throws IOException {
         this.settings = settings;
@@ -152,19 +159,41 @@ public final class OnlineTrainer implements AutoCloseable {
         this.store = LabeledClipStore.open(settings.stateDir());
         this.clipsAtLastTraining = readState();
         this.clipDeserializer = AvroDeserializer.specific(registry, AudioClip.class);
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.cluster().bootstrapServers());
+        Properties c = settings.cluster().clientProperties();
         c.put(ConsumerConfig.GROUP_ID_CONFIG, settings.group());
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.cluster().bootstrapServers());
+        Properties p = settings.cluster().clientProperties();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new AvroSerializer<>(registry));
-        this.models = new ModelPublisher(settings.cluster().bootstrapServers(), registry);
+        this.models = new ModelPublisher(settings.cluster(), registry);
+        this.epochs = settings.options().epochs();
+        registerMetrics();
+    }
+
+    /** Progress gauges and the consumer's and producer's Kafka metrics, in the process-wide registry until close. */
+    private void registerMetrics() {
+        meters.add(Metrics.global().kafka(consumer::metrics));
+        meters.add(Metrics.global().kafka(producer::metrics));
+        meters.add(HarkMeters.TRAINER_LABELED_CLIPS.set(store::size));
+        meters.add(HarkMeters.TRAINER_TRAININGS.set(() -> trainings));
+        meters.add(HarkMeters.TRAINER_TRAINING.set(() -> state.startsWith("training") ? 1 : 0));
+        meters.add(HarkMeters.TRAINER_EPOCH.set(() -> epoch));
+        meters.add(HarkMeters.TRAINER_EPOCHS.set(() -> epochs));
+        meters.add(HarkMeters.TRAINER_LAST_LOSS.set(() -> lastLoss));
+        meters.add(HarkMeters.TRAINER_LAST_VERSION.set(() -> lastRelease == null ? -1 : lastRelease.getVersion()));
+        meters.add(HarkMeters.TRAINER_LAST_ACCURACY.set(() -> lastRelease == null || lastRelease.getCandidateAccuracy() == null
+                ? Double.NaN : lastRelease.getCandidateAccuracy()));
+    }
+
+    /** {@code /health}: up while the consume-and-train loop runs (training counts as up). */
+    public MetricsServer.Check health() {
+        Thread t = thread;
+        boolean up = t != null && t.isAlive() && !state.startsWith("failed");
+        return new MetricsServer.Check(up, state + ", " + store.size() + " labeled clips, " + trainings + " trainings");
     }
 
     /** Consumes and retrains on a thread of its own until {@link #close}. */
@@ -295,11 +324,14 @@ public final class OnlineTrainer implements AutoCloseable {
                     null, clip.getClipId());
             return;
         }
-        store.add(clip);
+        if (store.add(clip)) {
+            HarkMeters.CLIPS.inc(STAGE);
+        }
     }
 
     private void deadLetter(ConsumerRecord<byte[], byte[]> r, String reason, String message, Throwable error, String clipId) {
         deadLetters++;
+        HarkMeters.DEAD_LETTERS.inc(STAGE, reason);
         LOG.warn("dead letter {}-{}@{}: {}: {}", r.topic(), r.partition(), r.offset(), reason, message);
         DeadLetter dl = DeadLetter.newBuilder()
                 .setStage(STAGE).setReason(reason).setMessage(message)
@@ -331,6 +363,7 @@ public final class OnlineTrainer implements AutoCloseable {
                     + Math.max(2, settings.minClips()));
         }
         state = "training";
+        epoch = 0;
         long start = System.nanoTime();
         FeatureSpec spec = settings.spec();
         List<LabeledClip> clips = stored.stream().map(c -> toLabeled(c, spec.sampleRate())).toList();
@@ -358,7 +391,7 @@ public final class OnlineTrainer implements AutoCloseable {
         LogMelExtractor extractor = new LogMelExtractor(spec);
         CnnTrainer trainer = new CnnTrainer(extractor, settings.options());
         float[][][] clean = trainer.features(clips);
-        ModelCatalog catalog = ModelCatalog.read(settings.cluster().bootstrapServers(), registry, Duration.ofSeconds(30));
+        ModelCatalog catalog = ModelCatalog.read(settings.cluster(), registry, Duration.ofSeconds(30));
         Optional<ModelRelease> champion = catalog.champion();
         int version = catalog.latestVersion() + 1;
         List<LabeledClip> evalClips = IntStream.of(evalIdx).mapToObj(clips::get).toList();
@@ -377,6 +410,9 @@ public final class OnlineTrainer implements AutoCloseable {
             @Override
             public void onEpoch(dev.hark.trainer.model.EpochStats s) {
                 progress.onEpoch(s);
+                epoch = s.epoch();
+                epochs = s.epochs();
+                lastLoss = s.trainLoss();
                 curve.add(s.trainLoss());
                 state = String.format(Locale.ROOT, "training v%d: epoch %d/%d, loss %.4f", version, s.epoch(), s.epochs(), s.trainLoss());
             }
@@ -535,6 +571,13 @@ public final class OnlineTrainer implements AutoCloseable {
         }
         producer.close(Duration.ofSeconds(10));
         models.close();
+        for (AutoCloseable m : meters) {
+            try {
+                m.close();
+            } catch (Exception e) {
+                LOG.debug("metrics: {}", e.getMessage());
+            }
+        }
         try {
             store.close();
         } catch (IOException e) {
