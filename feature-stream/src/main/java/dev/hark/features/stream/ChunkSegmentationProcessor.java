@@ -53,6 +53,8 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
     private long lastRecordWallMs = Long.MIN_VALUE / 2;
     /** Capture time of the end of the latest chunk this task processed, over all its devices. */
     private long latestCaptureMs = Long.MIN_VALUE / 2;
+    /** How long after its capture the last chunk was processed: above the idle time, the task is behind. */
+    private long lastLagMs;
     /**
      * Per device, capture time of the end of its last chunk. In memory only: after a restart the wall
      * clock alone decides, as it does when the task is idle.
@@ -119,27 +121,32 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
         long end = chunk.getCapturedAtMs().toEpochMilli() + chunk.getPcm().remaining() / 2 * 1000L / chunk.getSampleRate();
         deviceCaptureEndMs.put(device, end);
         latestCaptureMs = Math.max(latestCaptureMs, end);
+        lastLagMs = now - end;
         emit(device, result.cuts(), now);
     }
 
     /**
      * Whether a device may be closed as idle by the timer. Normally the wall clock decides (the device
-     * stopped sending). But when this task runs behind real time (its latest chunk was captured more
-     * than {@code idleCloseMs} ago) it is working through a backlog, and a device whose next chunks wait
-     * further down the partition looks idle by the wall clock without being so: then a device is idle
-     * only once chunks captured {@code idleCloseMs} after its last one have been processed. A task that
-     * has received nothing at all for three times that long has no backlog: the wall clock decides.
+     * stopped sending). But when this task runs behind real time (the last chunk it processed had been
+     * captured more than {@code idleCloseMs} before) it is working through a backlog, and a device whose
+     * next chunks wait further down the partition looks idle by the wall clock without being so: then a
+     * device is idle only once chunks captured {@code idleCloseMs} after its last one have been processed.
+     * A task that has received nothing at all for {@link #QUIET_TASK_FACTOR} times that long has no
+     * backlog left: the wall clock decides again.
      */
     private boolean mayBeIdle(String device, long now) {
         long idle = settings.idleCloseMs();
-        boolean quietTask = now - lastRecordWallMs >= 3 * idle;
-        boolean behind = now - latestCaptureMs > idle;
+        boolean quietTask = now - lastRecordWallMs >= QUIET_TASK_FACTOR * idle;
+        boolean behind = lastLagMs > idle;
         if (quietTask || !behind) {
             return true;
         }
         Long end = deviceCaptureEndMs.get(device);
         return end == null || latestCaptureMs - end >= idle;
     }
+
+    /** Longer than a stalled commit or a GC pause of a busy JVM, short enough to close a device that vanished. */
+    static final int QUIET_TASK_FACTOR = 10;
 
     /** Wall clock: devices that went quiet get their open utterance closed. */
     private void tick(long now) {

@@ -272,7 +272,7 @@ class FeatureStreamTopologyTest {
         }
         assertTrue(deviceClips().isEmpty(), "1.5 s of wall clock passed, but its audio is still on its way");
         send(all.subList(half, all.size()));
-        driver.advanceWallClockTime(Duration.ofSeconds(4));
+        driver.advanceWallClockTime(Duration.ofSeconds(11));
         List<AudioClip> got = deviceClips();
         assertEquals(1, got.size(), got.toString());
         assertHolds(got.get(0), audio.pcm(), w, w + Signals.samples(600));

@@ -81,7 +81,8 @@ public final class LiveDevice implements AutoCloseable {
             }
             ChunkSender.Stats s = sender.stats();
             long held = s.waiting() * chunkMs;
-            boolean behind = s.queued() > 2 || (s.lastError() != null && s.inFlight() > 0);
+            // a moment's queue is normal (the first chunks wait for metadata and the schema id)
+            boolean behind = held >= Math.max(1_000, 5L * chunkMs) || (s.lastError() != null && s.waiting() > 0);
             long now = System.currentTimeMillis();
             if (behind && (!buffering || now - lastWarning >= 2_000)) {
                 buffering = true;
