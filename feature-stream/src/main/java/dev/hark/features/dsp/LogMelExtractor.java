@@ -37,22 +37,27 @@ public final class LogMelExtractor {
     private final ThreadLocal<Scratch> scratch;
 
     /**
+     * Frames per block of the power buffer: a 1 s clip (101 frames) is one block, longer signals take
+     * several, so the per-thread buffer stays bounded (66 kB at the defaults). Even, so the two frames
+     * of a packed FFT always fall into the same block.
+     */
+    static final int BLOCK = 128;
+
+    /**
      * Per-thread state: TarsosDSP's FFT keeps work arrays, and reusing buffers keeps the hot path
-     * allocation-free. {@code packed} holds two real frames as one complex signal (see {@link #mel}).
+     * allocation-free. {@code packed} holds two real frames as one complex signal (see {@link #mel});
+     * {@code power} the power spectra of up to {@link #BLOCK} frames, {@code power[u * nFreqs + k]}
+     * for bin k of the block's frame u, so the filterbank can work on four frames at a time.
      */
     private static final class Scratch {
         final FloatFFT fft;
         final float[] packed;
-        final float[] powerA;
-        final float[] powerB;
-        final float[] melFrame;
+        final float[] power;
 
         Scratch(FeatureSpec spec) {
             fft = new FloatFFT(spec.nFft());
             packed = new float[2 * spec.nFft()];
-            powerA = new float[spec.nFreqs()];
-            powerB = new float[spec.nFreqs()];
-            melFrame = new float[spec.nMels()];
+            power = new float[spec.nFreqs() * BLOCK];
         }
     }
 
@@ -108,98 +113,130 @@ public final class LogMelExtractor {
         Scratch s = scratch.get();
         int nFft = spec.nFft();
         float[] z = s.packed;
+        float[] power = s.power;
         // Two real frames per complex FFT: frame t in the real part, frame t+1 in the imaginary part.
         // Their spectra separate exactly by conjugate symmetry, which halves the number of FFTs;
         // TarsosDSP's FFT is most of the cost of a clip. Neighbouring frames overlap, so their
         // energies are alike and the rounding cross-talk stays ~140 dB below either.
-        for (int t = 0; t < frames; t += 2) {
-            boolean pair = t + 1 < frames;
-            loadFrame(signal, t, z, 0);
-            if (pair) {
-                loadFrame(signal, t + 1, z, 1);
-            } else {
-                for (int j = 1; j < 2 * nFft; j += 2) {
-                    z[j] = 0f;
+        int bins = spec.nFreqs();
+        for (int t0 = 0; t0 < frames; t0 += BLOCK) {
+            int count = Math.min(BLOCK, frames - t0);
+            for (int u = 0; u < count; u += 2) {
+                loadPair(signal, t0 + u, u + 1 < count, z);
+                s.fft.complexForward(z);
+                unpackPower(z, nFft, power, u * bins, (u + 1) * bins);
+            }
+            float p = spec.power();
+            if (p != 2f) {
+                double e = p / 2.0;
+                for (int i = 0, end = count * bins; i < end; i++) {
+                    power[i] = (float) Math.pow(power[i], e);
                 }
             }
-            s.fft.complexForward(z);
-            unpackPower(z, nFft, s.powerA, s.powerB);
-            melColumn(s.powerA, s.melFrame, mel, t);
-            if (pair) {
-                melColumn(s.powerB, s.melFrame, mel, t + 1);
-            }
+            filterbank.applyFrames(power, count, mel, t0);
         }
         return mel;
     }
 
-    /** Windowed frame t of the signal into the real (part 0) or imaginary (part 1) slots of z. */
-    private void loadFrame(float[] signal, int t, float[] z, int part) {
+    /**
+     * Windowed frames t (real parts) and t + 1 (imaginary parts, zeros when {@code pair} is false) into
+     * the interleaved complex array z.
+     */
+    private void loadPair(float[] signal, int t, boolean pair, float[] z) {
         int nFft = spec.nFft();
         int win = window.length;
         int from = windowOffset;
         int to = windowOffset + win;
         int n = signal.length;
-        for (int j = 0; j < from; j++) {
-            z[2 * j + part] = 0f;
-        }
-        for (int j = to; j < nFft; j++) {
-            z[2 * j + part] = 0f;
-        }
-        int origin = t * spec.hopLength() - (spec.center() ? nFft / 2 : 0); // signal index of frame[0]
-        int first = origin + from;
-        if (first >= 0 && first + win <= n) {
-            for (int j = 0; j < win; j++) {
-                z[2 * (from + j) + part] = signal[first + j] * window[j];
+        int hop = spec.hopLength();
+        // torch.stft's zeros either side of a short window; the FFT works in place, so every time
+        Arrays.fill(z, 0, 2 * from, 0f);
+        Arrays.fill(z, 2 * to, 2 * nFft, 0f);
+        int first = t * hop - (spec.center() ? nFft / 2 : 0) + from; // signal index of the window's first sample
+        int second = first + hop;
+        float[] w = window;
+        if (first >= 0 && (pair ? second : first) + win <= n) {
+            // inside the signal: the common case, one tight loop
+            if (pair) {
+                for (int j = 0, o = 2 * from; j < win; j++, o += 2) {
+                    float wj = w[j];
+                    z[o] = signal[first + j] * wj;
+                    z[o + 1] = signal[second + j] * wj;
+                }
+            } else {
+                for (int j = 0, o = 2 * from; j < win; j++, o += 2) {
+                    z[o] = signal[first + j] * w[j];
+                    z[o + 1] = 0f;
+                }
             }
         } else {
-            boolean reflect = spec.padMode() == PadMode.REFLECT;
-            for (int j = 0; j < win; j++) {
-                int i = first + j;
-                float v;
-                if (i >= 0 && i < n) {
-                    v = signal[i];
-                } else if (reflect) {
-                    v = signal[reflectIndex(i, n)];
-                } else {
-                    v = 0f;
+            loadEdge(signal, first, z, 0);
+            if (pair) {
+                loadEdge(signal, second, z, 1);
+            } else {
+                for (int j = 2 * from + 1; j < 2 * to; j += 2) {
+                    z[j] = 0f;
                 }
-                z[2 * (from + j) + part] = v * window[j];
             }
+        }
+    }
+
+    /** A window starting at signal index {@code first} that reaches past an end: padded as the spec says. */
+    private void loadEdge(float[] signal, int first, float[] z, int part) {
+        int n = signal.length;
+        int from = windowOffset;
+        boolean reflect = spec.padMode() == PadMode.REFLECT;
+        for (int j = 0; j < window.length; j++) {
+            int i = first + j;
+            float v;
+            if (i >= 0 && i < n) {
+                v = signal[i];
+            } else if (reflect) {
+                v = signal[reflectIndex(i, n)];
+            } else {
+                v = 0f;
+            }
+            z[2 * (from + j) + part] = v * window[j];
         }
     }
 
     /**
      * Power spectra of the two real frames packed in z = a + ib, from Z = FFT(z):
-     * A[k] = (Z[k] + conj Z[N-k]) / 2 and B[k] = (Z[k] - conj Z[N-k]) / 2i.
+     * A[k] = (Z[k] + conj Z[N-k]) / 2 to {@code power[a + k]} and B[k] = (Z[k] - conj Z[N-k]) / 2i to
+     * {@code power[b + k]}, k = 0 .. N/2. {@code b + N/2} may lie past the array when B is not wanted.
      */
-    static void unpackPower(float[] z, int nFft, float[] powerA, float[] powerB) {
-        int bins = nFft / 2 + 1;
-        for (int k = 0; k < bins; k++) {
-            int nk = k == 0 ? 0 : nFft - k;
-            float zr = z[2 * k];
-            float zi = z[2 * k + 1];
-            float cr = z[2 * nk];
-            float ci = z[2 * nk + 1];
+    static void unpackPower(float[] z, int nFft, float[] power, int a, int b) {
+        int half = nFft / 2;
+        boolean wantB = b + half < power.length;
+        // k = 0 pairs with itself (index N - 0 wraps to 0)
+        float z0r = z[0];
+        float z0i = z[1];
+        float a0r = z0r + z0r;
+        float a0i = z0i - z0i;
+        float b0r = z0i + z0i;
+        float b0i = z0r - z0r;
+        power[a] = 0.25f * (a0r * a0r + a0i * a0i);
+        if (!wantB) {
+            for (int k = 1, i = 2, j = 2 * nFft - 2; k <= half; k++, i += 2, j -= 2) {
+                float ar = z[i] + z[j];
+                float ai = z[i + 1] - z[j + 1];
+                power[a + k] = 0.25f * (ar * ar + ai * ai);
+            }
+            return;
+        }
+        power[b] = 0.25f * (b0r * b0r + b0i * b0i);
+        // i walks Z[k] up, j walks Z[N-k] down: simple indices, so the JIT drops the bounds checks
+        for (int k = 1, i = 2, j = 2 * nFft - 2; k <= half; k++, i += 2, j -= 2) {
+            float zr = z[i];
+            float zi = z[i + 1];
+            float cr = z[j];
+            float ci = z[j + 1];
             float ar = zr + cr;
             float ai = zi - ci;
             float br = zi + ci;
             float bi = zr - cr;
-            powerA[k] = 0.25f * (ar * ar + ai * ai);
-            powerB[k] = 0.25f * (br * br + bi * bi);
-        }
-    }
-
-    private void melColumn(float[] pw, float[] mf, float[][] mel, int t) {
-        float power = spec.power();
-        if (power != 2f) {
-            double e = power / 2.0;
-            for (int k = 0; k < pw.length; k++) {
-                pw[k] = (float) Math.pow(pw[k], e);
-            }
-        }
-        filterbank.apply(pw, mf);
-        for (int m = 0; m < mf.length; m++) {
-            mel[m][t] = mf[m];
+            power[a + k] = 0.25f * (ar * ar + ai * ai);
+            power[b + k] = 0.25f * (br * br + bi * bi);
         }
     }
 
@@ -229,17 +266,55 @@ public final class LogMelExtractor {
             case CENTER -> (frames - clip) >= 0 ? (frames - clip) / 2 : -((clip - frames) / 2);
             case START -> 0;
         };
+        // output frames [from, to) have a source frame; the rest is padding
+        int from = Math.max(0, -shift);
+        int to = Math.max(from, Math.min(clip, frames - shift));
         float floor = spec.logFloor();
+        float pad = logFloorValue;
+        Normalisation how = spec.normalisation();
         float[][] out = new float[nMels][clip];
+        // the utterance statistics are gathered in the same pass as the logs, two sums each so that
+        // the additions of neighbouring cells do not wait for one another
+        double sum0 = 0;
+        double sum1 = 0;
+        double sq0 = 0;
+        double sq1 = 0;
         for (int m = 0; m < nMels; m++) {
             float[] src = mel[m];
             float[] dst = out[m];
-            for (int t = 0; t < clip; t++) {
-                int i = t + shift;
-                dst[t] = i >= 0 && i < frames ? FastLog.ln(Math.max(src[i], floor)) : logFloorValue;
+            Arrays.fill(dst, 0, from, pad);
+            Arrays.fill(dst, to, clip, pad);
+            int t = from;
+            for (; t + 1 < to; t += 2) {
+                float a = FastLog.ln(Math.max(src[t + shift], floor));
+                float b = FastLog.ln(Math.max(src[t + 1 + shift], floor));
+                dst[t] = a;
+                dst[t + 1] = b;
+                sum0 += a;
+                sum1 += b;
+                sq0 += (double) a * a;
+                sq1 += (double) b * b;
+            }
+            if (t < to) {
+                float a = FastLog.ln(Math.max(src[t + shift], floor));
+                dst[t] = a;
+                sum0 += a;
+                sq0 += (double) a * a;
             }
         }
-        normalise(out, spec.normalisation());
+        if (how == Normalisation.UTTERANCE_MEAN_STD) {
+            int padded = clip - (to - from);
+            long count = (long) nMels * clip;
+            double sum = sum0 + sum1 + (double) pad * padded * nMels;
+            double sumSq = sq0 + sq1 + (double) pad * pad * padded * nMels;
+            double mean = sum / count;
+            float std = (float) Math.max(Math.sqrt(Math.max(0, sumSq / count - mean * mean)), STD_FLOOR);
+            for (float[] row : out) {
+                scale(row, (float) mean, std);
+            }
+        } else {
+            normalise(out, how);
+        }
         return out;
     }
 
