@@ -30,7 +30,12 @@ public final class LogMelExtractor {
 
     private final FeatureSpec spec;
     private final MelFilterbank filterbank;
-    /** The torch window of winLength samples; it sits at [windowOffset, windowOffset + winLength) of the frame. */
+    /**
+     * Half the torch window of winLength samples; it sits at [windowOffset, windowOffset + winLength) of
+     * the frame. Halved because separating two packed spectra halves their sum and difference (see
+     * {@link #unpackPower}): scaling by a power of two is exact in floating point, through the FFT too,
+     * so halving the input gives the same bits as halving the output and saves two multiplications a bin.
+     */
     private final float[] window;
     private final int windowOffset;
     private final float logFloorValue;
@@ -42,6 +47,11 @@ public final class LogMelExtractor {
      * of a packed FFT always fall into the same block.
      */
     static final int BLOCK = 128;
+    /**
+     * {@link #logMel} keeps the mel power of signals up to this many frames (2.55 s at the defaults)
+     * in per-thread scratch instead of a new matrix; longer signals get one.
+     */
+    static final int SCRATCH_FRAMES = 256;
 
     /**
      * Per-thread state: TarsosDSP's FFT keeps work arrays, and reusing buffers keeps the hot path
@@ -53,11 +63,14 @@ public final class LogMelExtractor {
         final FloatFFT fft;
         final float[] packed;
         final float[] power;
+        /** Mel power of signals up to {@link #SCRATCH_FRAMES} frames on the way to {@link #logMel}. */
+        final float[][] mel;
 
         Scratch(FeatureSpec spec) {
             fft = new FloatFFT(spec.nFft());
             packed = new float[2 * spec.nFft()];
             power = new float[spec.nFreqs() * BLOCK];
+            mel = new float[spec.nMels()][SCRATCH_FRAMES];
         }
     }
 
@@ -65,6 +78,9 @@ public final class LogMelExtractor {
         this.spec = spec;
         this.filterbank = MelFilterbank.of(spec);
         this.window = hannPeriodic(spec.winLength());
+        for (int i = 0; i < window.length; i++) {
+            window[i] *= 0.5f;
+        }
         this.windowOffset = (spec.nFft() - spec.winLength()) / 2; // torch.stft centres a short window
         this.logFloorValue = FastLog.ln(spec.logFloor()); // same function as for floored cells: identical values
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(spec));
@@ -94,7 +110,13 @@ public final class LogMelExtractor {
 
     /** What the model sees: [nMels][clipFrames]. {@code signal} must be at the spec's sample rate. */
     public float[][] logMel(float[] signal) {
-        return toModelInput(mel(signal));
+        int frames = spec.framesFor(signal.length);
+        if (frames < 1 || frames > SCRATCH_FRAMES || signal.length == 0) {
+            return toModelInput(mel(signal));
+        }
+        Scratch s = scratch.get();
+        melInto(signal, frames, s.mel, s);
+        return toModelInput(s.mel, frames);
     }
 
     /**
@@ -110,7 +132,12 @@ public final class LogMelExtractor {
                     + spec.nFft() + (spec.center() ? " (centred)" : ""));
         }
         float[][] mel = new float[spec.nMels()][frames];
-        Scratch s = scratch.get();
+        melInto(signal, frames, mel, scratch.get());
+        return mel;
+    }
+
+    /** Mel power of the first {@code frames} frames into {@code mel[m][0 .. frames)}; other cells are left alone. */
+    private void melInto(float[] signal, int frames, float[][] mel, Scratch s) {
         int nFft = spec.nFft();
         float[] z = s.packed;
         float[] power = s.power;
@@ -135,14 +162,13 @@ public final class LogMelExtractor {
             }
             filterbank.applyFrames(power, count, mel, t0);
         }
-        return mel;
     }
 
     /**
      * Windowed frames t (real parts) and t + 1 (imaginary parts, zeros when {@code pair} is false) into
      * the interleaved complex array z.
      */
-    private void loadPair(float[] signal, int t, boolean pair, float[] z) {
+    void loadPair(float[] signal, int t, boolean pair, float[] z) {
         int nFft = spec.nFft();
         int win = window.length;
         int from = windowOffset;
@@ -204,6 +230,7 @@ public final class LogMelExtractor {
      * Power spectra of the two real frames packed in z = a + ib, from Z = FFT(z):
      * A[k] = (Z[k] + conj Z[N-k]) / 2 to {@code power[a + k]} and B[k] = (Z[k] - conj Z[N-k]) / 2i to
      * {@code power[b + k]}, k = 0 .. N/2. {@code b + N/2} may lie past the array when B is not wanted.
+     * The halving is not done here: z must hold the frames times half the window, so Z is Z/2 already.
      */
     static void unpackPower(float[] z, int nFft, float[] power, int a, int b) {
         int half = nFft / 2;
@@ -215,16 +242,16 @@ public final class LogMelExtractor {
         float a0i = z0i - z0i;
         float b0r = z0i + z0i;
         float b0i = z0r - z0r;
-        power[a] = 0.25f * (a0r * a0r + a0i * a0i);
+        power[a] = a0r * a0r + a0i * a0i;
         if (!wantB) {
             for (int k = 1, i = 2, j = 2 * nFft - 2; k <= half; k++, i += 2, j -= 2) {
                 float ar = z[i] + z[j];
                 float ai = z[i + 1] - z[j + 1];
-                power[a + k] = 0.25f * (ar * ar + ai * ai);
+                power[a + k] = ar * ar + ai * ai;
             }
             return;
         }
-        power[b] = 0.25f * (b0r * b0r + b0i * b0i);
+        power[b] = b0r * b0r + b0i * b0i;
         // i walks Z[k] up, j walks Z[N-k] down: simple indices, so the JIT drops the bounds checks
         for (int k = 1, i = 2, j = 2 * nFft - 2; k <= half; k++, i += 2, j -= 2) {
             float zr = z[i];
@@ -235,8 +262,8 @@ public final class LogMelExtractor {
             float ai = zi - ci;
             float br = zi + ci;
             float bi = zr - cr;
-            power[a + k] = 0.25f * (ar * ar + ai * ai);
-            power[b + k] = 0.25f * (br * br + bi * bi);
+            power[a + k] = ar * ar + ai * ai;
+            power[b + k] = br * br + bi * bi;
         }
     }
 
@@ -258,8 +285,12 @@ public final class LogMelExtractor {
      * ln(max(mel, floor)), then fit, then normalisation. Does not modify its argument.
      */
     public float[][] toModelInput(float[][] mel) {
+        return toModelInput(mel, mel[0].length);
+    }
+
+    /** {@link #toModelInput(float[][])} of the first {@code frames} frames of {@code mel}. */
+    private float[][] toModelInput(float[][] mel, int frames) {
         int nMels = mel.length;
-        int frames = mel[0].length;
         int clip = spec.clipFrames();
         // source frame of output frame 0: positive crops, negative pads
         int shift = switch (spec.fit()) {

@@ -54,7 +54,9 @@ public final class StageProbe {
         float[] z = new float[512];
         float[] zr = new float[256];
         String[] names = {"full features()", "decode", "mel()", "toModelInput()", "51 complexForward(512)",
-                "101 realForward(256)", "51 x arraycopy 512 (copy cost)"};
+                "101 realForward(256)", "51 x arraycopy 512 (copy cost)", "51 loadPair", "51 unpackPower",
+                "filterbank.applyFrames(101)"};
+        float[] power = new float[129 * 128];
         Stage[] stages = {
                 () -> ex.features(WavDecoder.decode(wav, "p")),
                 () -> WavDecoder.decode(wav, "p"),
@@ -80,6 +82,22 @@ public final class StageProbe {
                         z[k] += 1;
                     }
                     return z;
+                },
+                () -> {
+                    for (int u = 0; u < 101; u += 2) {
+                        ex.loadPair(signal, u, u + 1 < 101, z);
+                    }
+                    return z;
+                },
+                () -> {
+                    for (int u = 0; u < 101; u += 2) {
+                        LogMelExtractor.unpackPower(z0, 256, power, u * 129, (u + 1) * 129);
+                    }
+                    return power;
+                },
+                () -> {
+                    ex.filterbank().applyFrames(power, 101, mel, 0);
+                    return mel;
                 },
         };
         // warm up
