@@ -1,6 +1,5 @@
 package dev.hark.features.dsp;
 
-import be.tarsos.dsp.util.fft.FloatFFT;
 import dev.hark.features.audio.Audio;
 import dev.hark.features.audio.Resampler;
 import dev.hark.features.dsp.FeatureSpec.Normalisation;
@@ -60,14 +59,14 @@ public final class LogMelExtractor {
      * for bin k of the block's frame u, so the filterbank can work on four frames at a time.
      */
     private static final class Scratch {
-        final FloatFFT fft;
+        final PackedFft fft;
         final float[] packed;
         final float[] power;
         /** Mel power of signals up to {@link #SCRATCH_FRAMES} frames on the way to {@link #logMel}. */
         final float[][] mel;
 
         Scratch(FeatureSpec spec) {
-            fft = new FloatFFT(spec.nFft());
+            fft = new PackedFft(spec.nFft());
             packed = new float[2 * spec.nFft()];
             power = new float[spec.nFreqs() * BLOCK];
             mel = new float[spec.nMels()][SCRATCH_FRAMES];
@@ -150,8 +149,8 @@ public final class LogMelExtractor {
             int count = Math.min(BLOCK, frames - t0);
             for (int u = 0; u < count; u += 2) {
                 loadPair(signal, t0 + u, u + 1 < count, z);
-                s.fft.complexForward(z);
-                unpackPower(z, nFft, power, u * bins, (u + 1) * bins);
+                s.fft.transform(z);
+                unpackPower(z, s.fft.positions(), nFft, power, u * bins, (u + 1) * bins);
             }
             float p = spec.power();
             if (p != 2f) {
@@ -229,35 +228,30 @@ public final class LogMelExtractor {
     /**
      * Power spectra of the two real frames packed in z = a + ib, from Z = FFT(z):
      * A[k] = (Z[k] + conj Z[N-k]) / 2 to {@code power[a + k]} and B[k] = (Z[k] - conj Z[N-k]) / 2i to
-     * {@code power[b + k]}, k = 0 .. N/2. {@code b + N/2} may lie past the array when B is not wanted.
-     * The halving is not done here: z must hold the frames times half the window, so Z is Z/2 already.
+     * {@code power[b + k]}, k = 0 .. N/2, bin k of Z being at {@code z[at[k]]} (real) and
+     * {@code z[at[k] + 1]} (imaginary, possibly negated for all bins alike, which leaves both powers
+     * unchanged). The halving is not done here: z must hold the frames times half the window, so Z is
+     * Z/2 already.
      */
-    static void unpackPower(float[] z, int nFft, float[] power, int a, int b) {
+    static void unpackPower(float[] z, int[] at, int nFft, float[] power, int a, int b) {
         int half = nFft / 2;
-        boolean wantB = b + half < power.length;
         // k = 0 pairs with itself (index N - 0 wraps to 0)
-        float z0r = z[0];
-        float z0i = z[1];
+        int p0 = at[0];
+        float z0r = z[p0];
+        float z0i = z[p0 + 1];
         float a0r = z0r + z0r;
         float a0i = z0i - z0i;
         float b0r = z0i + z0i;
         float b0i = z0r - z0r;
         power[a] = a0r * a0r + a0i * a0i;
-        if (!wantB) {
-            for (int k = 1, i = 2, j = 2 * nFft - 2; k <= half; k++, i += 2, j -= 2) {
-                float ar = z[i] + z[j];
-                float ai = z[i + 1] - z[j + 1];
-                power[a + k] = ar * ar + ai * ai;
-            }
-            return;
-        }
         power[b] = b0r * b0r + b0i * b0i;
-        // i walks Z[k] up, j walks Z[N-k] down: simple indices, so the JIT drops the bounds checks
-        for (int k = 1, i = 2, j = 2 * nFft - 2; k <= half; k++, i += 2, j -= 2) {
-            float zr = z[i];
-            float zi = z[i + 1];
-            float cr = z[j];
-            float ci = z[j + 1];
+        for (int k = 1; k <= half; k++) {
+            int p = at[k];
+            int q = at[nFft - k];
+            float zr = z[p];
+            float zi = z[p + 1];
+            float cr = z[q];
+            float ci = z[q + 1];
             float ar = zr + cr;
             float ai = zi - ci;
             float br = zi + ci;

@@ -53,10 +53,13 @@ public final class StageProbe {
         }
         float[] z = new float[512];
         float[] zr = new float[256];
-        String[] names = {"full features()", "decode", "mel()", "toModelInput()", "51 complexForward(512)",
+        String[] names = {"full features()", "decode", "mel()", "toModelInput()", "51 complexForward(512)", "51 PackedFft.transform",
                 "101 realForward(256)", "51 x arraycopy 512 (copy cost)", "51 loadPair", "51 unpackPower",
                 "filterbank.applyFrames(101)"};
         float[] power = new float[129 * 128];
+        PackedFft packed = new PackedFft(256);
+        int[] order = packed.positions();
+        System.out.println("PackedFft reordered: " + packed.reordered());
         Stage[] stages = {
                 () -> ex.features(WavDecoder.decode(wav, "p")),
                 () -> WavDecoder.decode(wav, "p"),
@@ -66,6 +69,13 @@ public final class StageProbe {
                     for (int k = 0; k < 51; k++) {
                         System.arraycopy(z0, 0, z, 0, 512);
                         fft.complexForward(z);
+                    }
+                    return z;
+                },
+                () -> {
+                    for (int k = 0; k < 51; k++) {
+                        System.arraycopy(z0, 0, z, 0, 512);
+                        packed.transform(z);
                     }
                     return z;
                 },
@@ -91,7 +101,7 @@ public final class StageProbe {
                 },
                 () -> {
                     for (int u = 0; u < 101; u += 2) {
-                        LogMelExtractor.unpackPower(z0, 256, power, u * 129, (u + 1) * 129);
+                        LogMelExtractor.unpackPower(z0, order, 256, power, u * 129, (u + 1) * 129);
                     }
                     return power;
                 },
@@ -100,6 +110,17 @@ public final class StageProbe {
                     return mel;
                 },
         };
+        // stages an older build of the main classes lacks (for before/after runs with it first on the class path)
+        boolean[] missing = new boolean[stages.length];
+        for (int si = 0; si < stages.length; si++) {
+            try {
+                stages[si].run();
+            } catch (NoSuchMethodError e) {
+                missing[si] = true;
+                Stage none = () -> null;
+                stages[si] = none;
+            }
+        }
         // warm up
         long until = System.nanoTime() + 8_000_000_000L;
         while (System.nanoTime() < until) {
@@ -122,6 +143,10 @@ public final class StageProbe {
             }
         }
         for (int si = 0; si < stages.length; si++) {
+            if (missing[si]) {
+                System.out.printf("%-34s (not in this build)%n", names[si]);
+                continue;
+            }
             double[] v = us[si].clone();
             Arrays.sort(v);
             System.out.printf("%-34s median %8.2f µs   p10 %8.2f µs   min %8.2f µs%n", names[si], v[v.length / 2],
