@@ -130,7 +130,7 @@ public final class LogMelExtractor {
             throw new IllegalArgumentException("a signal of " + signal.length + " samples is too short for one frame of "
                     + spec.nFft() + (spec.center() ? " (centred)" : ""));
         }
-        float[][] mel = new float[spec.nMels()][frames];
+        float[][] mel = matrix(spec.nMels(), frames);
         melInto(signal, frames, mel, scratch.get());
         return mel;
     }
@@ -262,6 +262,18 @@ public final class LogMelExtractor {
     }
 
     /**
+     * {@code new float[rows][columns]}, row by row: C2 compiles a two-dimensional {@code new} into a call
+     * to the runtime, row allocations into inline bump-the-pointer allocations.
+     */
+    private static float[][] matrix(int rows, int columns) {
+        float[][] m = new float[rows][];
+        for (int i = 0; i < rows; i++) {
+            m[i] = new float[columns];
+        }
+        return m;
+    }
+
+    /**
      * numpy/torch 'reflect' (the edge sample is not repeated), continued periodically for signals
      * shorter than the padding, where torch would refuse.
      */
@@ -297,7 +309,7 @@ public final class LogMelExtractor {
         float floor = spec.logFloor();
         float pad = logFloorValue;
         Normalisation how = spec.normalisation();
-        float[][] out = new float[nMels][clip];
+        float[][] out = matrix(nMels, clip);
         // the utterance statistics are gathered in the same pass as the logs, two sums each so that
         // the additions of neighbouring cells do not wait for one another
         double sum0 = 0;
