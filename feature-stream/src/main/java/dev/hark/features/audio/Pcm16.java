@@ -28,8 +28,8 @@ public final class Pcm16 {
             throw new IllegalArgumentException("16-bit PCM needs an even number of bytes, got " + length);
         }
         float[] out = new float[length >> 1];
-        for (int i = 0, p = offset; i < out.length; i++, p += 2) {
-            out[i] = (short) ((pcm[p] & 0xff) | (pcm[p + 1] << 8)) * SCALE;
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (short) WavDecoder.INT16_LE.get(pcm, offset + 2 * i) * SCALE;
         }
         return out;
     }

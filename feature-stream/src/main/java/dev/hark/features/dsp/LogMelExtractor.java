@@ -1,6 +1,5 @@
 package dev.hark.features.dsp;
 
-import be.tarsos.dsp.util.fft.FloatFFT;
 import dev.hark.features.audio.Audio;
 import dev.hark.features.audio.Resampler;
 import dev.hark.features.dsp.FeatureSpec.Normalisation;
@@ -30,29 +29,47 @@ public final class LogMelExtractor {
 
     private final FeatureSpec spec;
     private final MelFilterbank filterbank;
-    /** The torch window of winLength samples; it sits at [windowOffset, windowOffset + winLength) of the frame. */
+    /**
+     * Half the torch window of winLength samples; it sits at [windowOffset, windowOffset + winLength) of
+     * the frame. Halved because separating two packed spectra halves their sum and difference (see
+     * {@link #unpackPower}): scaling by a power of two is exact in floating point, through the FFT too,
+     * so halving the input gives the same bits as halving the output and saves two multiplications a bin.
+     */
     private final float[] window;
     private final int windowOffset;
     private final float logFloorValue;
     private final ThreadLocal<Scratch> scratch;
 
     /**
+     * Frames per block of the power buffer: a 1 s clip (101 frames) is one block, longer signals take
+     * several, so the per-thread buffer stays bounded (66 kB at the defaults). Even, so the two frames
+     * of a packed FFT always fall into the same block.
+     */
+    static final int BLOCK = 128;
+    /**
+     * {@link #logMel} keeps the mel power of signals up to this many frames (2.55 s at the defaults)
+     * in per-thread scratch instead of a new matrix; longer signals get one.
+     */
+    static final int SCRATCH_FRAMES = 256;
+
+    /**
      * Per-thread state: TarsosDSP's FFT keeps work arrays, and reusing buffers keeps the hot path
-     * allocation-free. {@code packed} holds two real frames as one complex signal (see {@link #mel}).
+     * allocation-free. {@code packed} holds two real frames as one complex signal (see {@link #mel});
+     * {@code power} the power spectra of up to {@link #BLOCK} frames, {@code power[u * nFreqs + k]}
+     * for bin k of the block's frame u, so the filterbank can work on four frames at a time.
      */
     private static final class Scratch {
-        final FloatFFT fft;
+        final PackedFft fft;
         final float[] packed;
-        final float[] powerA;
-        final float[] powerB;
-        final float[] melFrame;
+        final float[] power;
+        /** Mel power of signals up to {@link #SCRATCH_FRAMES} frames on the way to {@link #logMel}. */
+        final float[][] mel;
 
         Scratch(FeatureSpec spec) {
-            fft = new FloatFFT(spec.nFft());
+            fft = new PackedFft(spec.nFft());
             packed = new float[2 * spec.nFft()];
-            powerA = new float[spec.nFreqs()];
-            powerB = new float[spec.nFreqs()];
-            melFrame = new float[spec.nMels()];
+            power = new float[spec.nFreqs() * BLOCK];
+            mel = new float[spec.nMels()][SCRATCH_FRAMES];
         }
     }
 
@@ -60,6 +77,9 @@ public final class LogMelExtractor {
         this.spec = spec;
         this.filterbank = MelFilterbank.of(spec);
         this.window = hannPeriodic(spec.winLength());
+        for (int i = 0; i < window.length; i++) {
+            window[i] *= 0.5f;
+        }
         this.windowOffset = (spec.nFft() - spec.winLength()) / 2; // torch.stft centres a short window
         this.logFloorValue = FastLog.ln(spec.logFloor()); // same function as for floored cells: identical values
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(spec));
@@ -89,7 +109,13 @@ public final class LogMelExtractor {
 
     /** What the model sees: [nMels][clipFrames]. {@code signal} must be at the spec's sample rate. */
     public float[][] logMel(float[] signal) {
-        return toModelInput(mel(signal));
+        int frames = spec.framesFor(signal.length);
+        if (frames < 1 || frames > SCRATCH_FRAMES || signal.length == 0) {
+            return toModelInput(mel(signal));
+        }
+        Scratch s = scratch.get();
+        melInto(signal, frames, s.mel, s);
+        return toModelInput(s.mel, frames);
     }
 
     /**
@@ -104,103 +130,147 @@ public final class LogMelExtractor {
             throw new IllegalArgumentException("a signal of " + signal.length + " samples is too short for one frame of "
                     + spec.nFft() + (spec.center() ? " (centred)" : ""));
         }
-        float[][] mel = new float[spec.nMels()][frames];
-        Scratch s = scratch.get();
+        float[][] mel = matrix(spec.nMels(), frames);
+        melInto(signal, frames, mel, scratch.get());
+        return mel;
+    }
+
+    /** Mel power of the first {@code frames} frames into {@code mel[m][0 .. frames)}; other cells are left alone. */
+    private void melInto(float[] signal, int frames, float[][] mel, Scratch s) {
         int nFft = spec.nFft();
         float[] z = s.packed;
+        float[] power = s.power;
         // Two real frames per complex FFT: frame t in the real part, frame t+1 in the imaginary part.
         // Their spectra separate exactly by conjugate symmetry, which halves the number of FFTs;
         // TarsosDSP's FFT is most of the cost of a clip. Neighbouring frames overlap, so their
         // energies are alike and the rounding cross-talk stays ~140 dB below either.
-        for (int t = 0; t < frames; t += 2) {
-            boolean pair = t + 1 < frames;
-            loadFrame(signal, t, z, 0);
-            if (pair) {
-                loadFrame(signal, t + 1, z, 1);
-            } else {
-                for (int j = 1; j < 2 * nFft; j += 2) {
-                    z[j] = 0f;
+        int bins = spec.nFreqs();
+        for (int t0 = 0; t0 < frames; t0 += BLOCK) {
+            int count = Math.min(BLOCK, frames - t0);
+            for (int u = 0; u < count; u += 2) {
+                loadPair(signal, t0 + u, u + 1 < count, z);
+                s.fft.transform(z);
+                unpackPower(z, s.fft.positions(), nFft, power, u * bins, (u + 1) * bins);
+            }
+            float p = spec.power();
+            if (p != 2f) {
+                double e = p / 2.0;
+                for (int i = 0, end = count * bins; i < end; i++) {
+                    power[i] = (float) Math.pow(power[i], e);
                 }
             }
-            s.fft.complexForward(z);
-            unpackPower(z, nFft, s.powerA, s.powerB);
-            melColumn(s.powerA, s.melFrame, mel, t);
-            if (pair) {
-                melColumn(s.powerB, s.melFrame, mel, t + 1);
-            }
+            filterbank.applyFrames(power, count, mel, t0);
         }
-        return mel;
     }
 
-    /** Windowed frame t of the signal into the real (part 0) or imaginary (part 1) slots of z. */
-    private void loadFrame(float[] signal, int t, float[] z, int part) {
+    /**
+     * Windowed frames t (real parts) and t + 1 (imaginary parts, zeros when {@code pair} is false) into
+     * the interleaved complex array z.
+     */
+    void loadPair(float[] signal, int t, boolean pair, float[] z) {
         int nFft = spec.nFft();
         int win = window.length;
         int from = windowOffset;
         int to = windowOffset + win;
         int n = signal.length;
-        for (int j = 0; j < from; j++) {
-            z[2 * j + part] = 0f;
-        }
-        for (int j = to; j < nFft; j++) {
-            z[2 * j + part] = 0f;
-        }
-        int origin = t * spec.hopLength() - (spec.center() ? nFft / 2 : 0); // signal index of frame[0]
-        int first = origin + from;
-        if (first >= 0 && first + win <= n) {
-            for (int j = 0; j < win; j++) {
-                z[2 * (from + j) + part] = signal[first + j] * window[j];
+        int hop = spec.hopLength();
+        // torch.stft's zeros either side of a short window; the FFT works in place, so every time
+        Arrays.fill(z, 0, 2 * from, 0f);
+        Arrays.fill(z, 2 * to, 2 * nFft, 0f);
+        int first = t * hop - (spec.center() ? nFft / 2 : 0) + from; // signal index of the window's first sample
+        int second = first + hop;
+        float[] w = window;
+        if (first >= 0 && (pair ? second : first) + win <= n) {
+            // inside the signal: the common case, one tight loop
+            if (pair) {
+                for (int j = 0, o = 2 * from; j < win; j++, o += 2) {
+                    float wj = w[j];
+                    z[o] = signal[first + j] * wj;
+                    z[o + 1] = signal[second + j] * wj;
+                }
+            } else {
+                for (int j = 0, o = 2 * from; j < win; j++, o += 2) {
+                    z[o] = signal[first + j] * w[j];
+                    z[o + 1] = 0f;
+                }
             }
         } else {
-            boolean reflect = spec.padMode() == PadMode.REFLECT;
-            for (int j = 0; j < win; j++) {
-                int i = first + j;
-                float v;
-                if (i >= 0 && i < n) {
-                    v = signal[i];
-                } else if (reflect) {
-                    v = signal[reflectIndex(i, n)];
-                } else {
-                    v = 0f;
+            loadEdge(signal, first, z, 0);
+            if (pair) {
+                loadEdge(signal, second, z, 1);
+            } else {
+                for (int j = 2 * from + 1; j < 2 * to; j += 2) {
+                    z[j] = 0f;
                 }
-                z[2 * (from + j) + part] = v * window[j];
             }
+        }
+    }
+
+    /** A window starting at signal index {@code first} that reaches past an end: padded as the spec says. */
+    private void loadEdge(float[] signal, int first, float[] z, int part) {
+        int n = signal.length;
+        int from = windowOffset;
+        boolean reflect = spec.padMode() == PadMode.REFLECT;
+        for (int j = 0; j < window.length; j++) {
+            int i = first + j;
+            float v;
+            if (i >= 0 && i < n) {
+                v = signal[i];
+            } else if (reflect) {
+                v = signal[reflectIndex(i, n)];
+            } else {
+                v = 0f;
+            }
+            z[2 * (from + j) + part] = v * window[j];
         }
     }
 
     /**
      * Power spectra of the two real frames packed in z = a + ib, from Z = FFT(z):
-     * A[k] = (Z[k] + conj Z[N-k]) / 2 and B[k] = (Z[k] - conj Z[N-k]) / 2i.
+     * A[k] = (Z[k] + conj Z[N-k]) / 2 to {@code power[a + k]} and B[k] = (Z[k] - conj Z[N-k]) / 2i to
+     * {@code power[b + k]}, k = 0 .. N/2, bin k of Z being at {@code z[at[k]]} (real) and
+     * {@code z[at[k] + 1]} (imaginary, possibly negated for all bins alike, which leaves both powers
+     * unchanged). The halving is not done here: z must hold the frames times half the window, so Z is
+     * Z/2 already.
      */
-    static void unpackPower(float[] z, int nFft, float[] powerA, float[] powerB) {
-        int bins = nFft / 2 + 1;
-        for (int k = 0; k < bins; k++) {
-            int nk = k == 0 ? 0 : nFft - k;
-            float zr = z[2 * k];
-            float zi = z[2 * k + 1];
-            float cr = z[2 * nk];
-            float ci = z[2 * nk + 1];
+    static void unpackPower(float[] z, int[] at, int nFft, float[] power, int a, int b) {
+        int half = nFft / 2;
+        // k = 0 pairs with itself (index N - 0 wraps to 0)
+        int p0 = at[0];
+        float z0r = z[p0];
+        float z0i = z[p0 + 1];
+        float a0r = z0r + z0r;
+        float a0i = z0i - z0i;
+        float b0r = z0i + z0i;
+        float b0i = z0r - z0r;
+        power[a] = a0r * a0r + a0i * a0i;
+        power[b] = b0r * b0r + b0i * b0i;
+        for (int k = 1; k <= half; k++) {
+            int p = at[k];
+            int q = at[nFft - k];
+            float zr = z[p];
+            float zi = z[p + 1];
+            float cr = z[q];
+            float ci = z[q + 1];
             float ar = zr + cr;
             float ai = zi - ci;
             float br = zi + ci;
             float bi = zr - cr;
-            powerA[k] = 0.25f * (ar * ar + ai * ai);
-            powerB[k] = 0.25f * (br * br + bi * bi);
+            power[a + k] = ar * ar + ai * ai;
+            power[b + k] = br * br + bi * bi;
         }
     }
 
-    private void melColumn(float[] pw, float[] mf, float[][] mel, int t) {
-        float power = spec.power();
-        if (power != 2f) {
-            double e = power / 2.0;
-            for (int k = 0; k < pw.length; k++) {
-                pw[k] = (float) Math.pow(pw[k], e);
-            }
+    /**
+     * {@code new float[rows][columns]}, row by row: C2 compiles a two-dimensional {@code new} into a call
+     * to the runtime, row allocations into inline bump-the-pointer allocations.
+     */
+    private static float[][] matrix(int rows, int columns) {
+        float[][] m = new float[rows][];
+        for (int i = 0; i < rows; i++) {
+            m[i] = new float[columns];
         }
-        filterbank.apply(pw, mf);
-        for (int m = 0; m < mf.length; m++) {
-            mel[m][t] = mf[m];
-        }
+        return m;
     }
 
     /**
@@ -221,25 +291,67 @@ public final class LogMelExtractor {
      * ln(max(mel, floor)), then fit, then normalisation. Does not modify its argument.
      */
     public float[][] toModelInput(float[][] mel) {
+        return toModelInput(mel, mel[0].length);
+    }
+
+    /** {@link #toModelInput(float[][])} of the first {@code frames} frames of {@code mel}. */
+    private float[][] toModelInput(float[][] mel, int frames) {
         int nMels = mel.length;
-        int frames = mel[0].length;
         int clip = spec.clipFrames();
         // source frame of output frame 0: positive crops, negative pads
         int shift = switch (spec.fit()) {
             case CENTER -> (frames - clip) >= 0 ? (frames - clip) / 2 : -((clip - frames) / 2);
             case START -> 0;
         };
+        // output frames [from, to) have a source frame; the rest is padding
+        int from = Math.max(0, -shift);
+        int to = Math.max(from, Math.min(clip, frames - shift));
         float floor = spec.logFloor();
-        float[][] out = new float[nMels][clip];
+        float pad = logFloorValue;
+        Normalisation how = spec.normalisation();
+        float[][] out = matrix(nMels, clip);
+        // the utterance statistics are gathered in the same pass as the logs, two sums each so that
+        // the additions of neighbouring cells do not wait for one another
+        double sum0 = 0;
+        double sum1 = 0;
+        double sq0 = 0;
+        double sq1 = 0;
         for (int m = 0; m < nMels; m++) {
             float[] src = mel[m];
             float[] dst = out[m];
-            for (int t = 0; t < clip; t++) {
-                int i = t + shift;
-                dst[t] = i >= 0 && i < frames ? FastLog.ln(Math.max(src[i], floor)) : logFloorValue;
+            Arrays.fill(dst, 0, from, pad);
+            Arrays.fill(dst, to, clip, pad);
+            int t = from;
+            for (; t + 1 < to; t += 2) {
+                float a = FastLog.ln(Math.max(src[t + shift], floor));
+                float b = FastLog.ln(Math.max(src[t + 1 + shift], floor));
+                dst[t] = a;
+                dst[t + 1] = b;
+                sum0 += a;
+                sum1 += b;
+                sq0 += (double) a * a;
+                sq1 += (double) b * b;
+            }
+            if (t < to) {
+                float a = FastLog.ln(Math.max(src[t + shift], floor));
+                dst[t] = a;
+                sum0 += a;
+                sq0 += (double) a * a;
             }
         }
-        normalise(out, spec.normalisation());
+        if (how == Normalisation.UTTERANCE_MEAN_STD) {
+            int padded = clip - (to - from);
+            long count = (long) nMels * clip;
+            double sum = sum0 + sum1 + (double) pad * padded * nMels;
+            double sumSq = sq0 + sq1 + (double) pad * pad * padded * nMels;
+            double mean = sum / count;
+            float std = (float) Math.max(Math.sqrt(Math.max(0, sumSq / count - mean * mean)), STD_FLOOR);
+            for (float[] row : out) {
+                scale(row, (float) mean, std);
+            }
+        } else {
+            normalise(out, how);
+        }
         return out;
     }
 
