@@ -132,6 +132,10 @@ final class DemoCommand implements Callable<Integer> {
                          .withOptions(TrainingOptions.defaults().withEpochs(epochs).withThreads(threads)), registry)) {
                 features.start();
                 classifier.start();
+                if (!Services.awaitRunning(List.of(features.streams(), classifier.streams()), Duration.ofMinutes(2))) {
+                    throw new IllegalStateException("the stream services did not start within 2 minutes; see "
+                            + run.resolve("logs/hark.log"));
+                }
                 err.printf(Locale.ROOT, "      up in %.1f s: Kafka %s, registry %s%n", secondsSince(p),
                         cluster.bootstrapServers(), cluster.registryUrl());
                 phases.put("start_s", secondsSince(p));

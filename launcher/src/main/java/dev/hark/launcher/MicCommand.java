@@ -146,6 +146,11 @@ final class MicCommand implements Callable<Integer> {
                             + "%d lost (delivery failed), %d not sent; %d prediction(s), %d dead letter(s)%n",
                     summary.seconds(), s.offered(), s.acknowledged(), s.dropped(), s.lost(), s.waiting(), predictions.get(),
                     deadLetters.get());
+            if (s.lost() > 0) {
+                err.println("chunks lost because " + s.lossReason());
+            } else if (s.waiting() > 0 && s.lastError() != null) {
+                err.println("chunks not sent because " + s.lastError());
+            }
             if (fromWav != null && predictions.get() == 0) {
                 err.println("no prediction for this file within " + waitFor + ": is `hark up` running with a champion "
                         + "model (`hark models`)?");

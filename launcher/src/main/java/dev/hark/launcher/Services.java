@@ -22,6 +22,7 @@ final class Services implements AutoCloseable {
     private final List<String> names = new ArrayList<>();
     private final List<AutoCloseable> running = new ArrayList<>();
     private final List<Supplier<MetricsServer.Check>> health = new ArrayList<>();
+    private final List<org.apache.kafka.streams.KafkaStreams> streams = new ArrayList<>();
 
     static Services none() {
         return new Services();
@@ -34,10 +35,12 @@ final class Services implements AutoCloseable {
                     stateDir.resolve("feature-stream"), new Properties());
             features.start();
             services.add("feature-stream", features, features::health);
+            services.streams.add(features.streams());
             ClassifierService classifier = new ClassifierService(cluster, ClassifierTopology.Settings.defaults(),
                     stateDir.resolve("classifier-stream"), new Properties());
             classifier.start();
             services.add("classifier-stream", classifier, classifier::health);
+            services.streams.add(classifier.streams());
             OnlineTrainer trainer = new OnlineTrainer(OnlineTrainer.Settings.defaults(cluster, stateDir.resolve("trainer")),
                     new SchemaRegistryClient(cluster.registryUrl()));
             trainer.start();
@@ -63,6 +66,26 @@ final class Services implements AutoCloseable {
         for (int i = 0; i < names.size(); i++) {
             server.check(names.get(i), health.get(i));
         }
+    }
+
+    /**
+     * Waits until every stream service is RUNNING: has joined its consumer group and been given its
+     * partitions. Until then chunks sent are kept in Kafka but not yet cut into clips.
+     */
+    static boolean awaitRunning(List<org.apache.kafka.streams.KafkaStreams> apps, java.time.Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (apps.stream().anyMatch(a -> a.state() != org.apache.kafka.streams.KafkaStreams.State.RUNNING)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(100);
+        }
+        return true;
+    }
+
+    boolean awaitRunning(java.time.Duration timeout) throws InterruptedException {
+        return awaitRunning(streams, timeout);
     }
 
     String describe() {

@@ -103,6 +103,10 @@ final class UpCommand implements Callable<Integer> {
         if (http != null) {
             services.checks(http);
         }
+        if (!noServices && !services.awaitRunning(java.time.Duration.ofMinutes(2))) {
+            err.println("The stream services have not joined their consumer groups within 2 minutes; they keep "
+                    + "trying (see " + dir.resolve("logs") + ").");
+        }
 
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -43,7 +43,7 @@ public final class ChunkSender implements AutoCloseable {
 
     /** A snapshot: everything offered ends up acknowledged, dropped, lost, or still waiting. */
     public record Stats(long offered, long acknowledged, long dropped, long lost, int queued, int inFlight,
-                        String lastError) {
+                        String lastError, String lossReason) {
         public long waiting() {
             return queued + inFlight;
         }
@@ -60,6 +60,8 @@ public final class ChunkSender implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
     private volatile String lastError;
+    /** Why the last chunk that Kafka failed to take was lost (kept after later successes). */
+    private volatile String lossReason;
     private volatile boolean closing;
     private volatile boolean closed;
     private final Thread sender;
@@ -105,7 +107,7 @@ public final class ChunkSender implements AutoCloseable {
             lock.unlock();
         }
         return new Stats(offered.get(), acknowledged.get(), dropped.get(), lost.get(), queued,
-                settings.maxInFlight() - inFlight.availablePermits(), lastError);
+                settings.maxInFlight() - inFlight.availablePermits(), lastError, lossReason);
     }
 
     /** The oldest chunk still waiting to be handed to Kafka, if any: how far behind the device is. */
@@ -181,6 +183,7 @@ public final class ChunkSender implements AutoCloseable {
                     } else {
                         lost.incrementAndGet();
                         lastError = e.getMessage();
+                        lossReason = e.getClass().getSimpleName() + ": " + e.getMessage();
                     }
                 });
             } catch (RuntimeException e) {
