@@ -175,6 +175,9 @@ public final class ChunkSender implements AutoCloseable {
                 continue;
             }
             try {
+                // Known metadata first: without it, this client reports the chunk as failed through the
+                // callback after max.block.ms, although it was never sent; here it stays queued instead.
+                producer.partitionsFor(Topics.AUDIO_CHUNKS.name());
                 producer.send(new ProducerRecord<>(Topics.AUDIO_CHUNKS.name(), chunk.getDeviceId(), chunk), (md, e) -> {
                     inFlight.release();
                     if (e == null) {
