@@ -323,19 +323,20 @@ public final class UtteranceSegmenter {
         return s;
     }
 
+    /** Big-endian, as {@link DataOutput#writeShort} would write them one by one, in one bulk copy. */
     static void writeShorts(DataOutput out, short[] values, int length) throws IOException {
         out.writeInt(length);
-        for (int i = 0; i < length; i++) {
-            out.writeShort(values[i]);
-        }
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(length * 2);
+        bytes.asShortBuffer().put(values, 0, length);
+        out.write(bytes.array());
     }
 
     static short[] readShorts(DataInput in) throws IOException {
         int n = in.readInt();
+        byte[] bytes = new byte[n * 2];
+        in.readFully(bytes);
         short[] values = new short[n];
-        for (int i = 0; i < n; i++) {
-            values[i] = in.readShort();
-        }
+        java.nio.ByteBuffer.wrap(bytes).asShortBuffer().get(values);
         return values;
     }
 }
