@@ -1,22 +1,17 @@
 package dev.hark.launcher;
 
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.Map;
 
 import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.MessageFormatter;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.hark.schemas.ClusterConfig;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;
-import dev.hark.schemas.serde.HarkSerdeException;
 
 /**
  * A formatter for Kafka's own {@code kafka-console-consumer.sh}: prints each Hark record as one JSON
@@ -46,21 +41,6 @@ public final class AvroJsonFormatter implements MessageFormatter {
         if (values == null) {
             configure(Map.of());
         }
-        ObjectNode line = mapper.createObjectNode();
-        line.put("topic", r.topic());
-        line.put("partition", r.partition());
-        line.put("offset", r.offset());
-        line.put("timestamp", Instant.ofEpochMilli(r.timestamp()).toString());
-        line.put("key", r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8));
-        try {
-            line.set("value", JsonRecords.toJson(values.deserialize(r.topic(), r.value())));
-        } catch (HarkSerdeException e) {
-            line.put("error", e.getMessage());
-        }
-        try {
-            output.println(mapper.writeValueAsString(line));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        output.println(JsonRecords.line(r, values, mapper));
     }
 }

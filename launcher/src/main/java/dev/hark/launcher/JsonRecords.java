@@ -26,6 +26,32 @@ final class JsonRecords {
     private JsonRecords() {
     }
 
+    /**
+     * One record as the JSON line of {@code hark tail} and the console-consumer formatter:
+     * {"topic", "partition", "offset", "timestamp", "key", "value"}, or "error" when the value does
+     * not decode.
+     */
+    static String line(org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> r,
+                       dev.hark.schemas.serde.AvroDeserializer<GenericRecord> values,
+                       com.fasterxml.jackson.databind.ObjectMapper mapper) {
+        ObjectNode line = mapper.createObjectNode();
+        line.put("topic", r.topic());
+        line.put("partition", r.partition());
+        line.put("offset", r.offset());
+        line.put("timestamp", Instant.ofEpochMilli(r.timestamp()).toString());
+        line.put("key", r.key() == null ? null : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            line.set("value", toJson(values.deserialize(r.topic(), r.value())));
+        } catch (dev.hark.schemas.serde.HarkSerdeException e) {
+            line.put("error", e.getMessage());
+        }
+        try {
+            return mapper.writeValueAsString(line);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static JsonNode toJson(Object value) {
         if (value == null) {
             return F.nullNode();

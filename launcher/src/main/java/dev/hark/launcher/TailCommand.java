@@ -1,9 +1,7 @@
 package dev.hark.launcher;
 
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -16,14 +14,12 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.hark.schemas.ClusterConfig;
 import dev.hark.schemas.Topic;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;
-import dev.hark.schemas.serde.HarkSerdeException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -99,22 +95,7 @@ final class TailCommand implements Callable<Integer> {
                 }
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     lastRecord = System.currentTimeMillis();
-                    ObjectNode line = mapper.createObjectNode();
-                    line.put("topic", r.topic());
-                    line.put("partition", r.partition());
-                    line.put("offset", r.offset());
-                    line.put("timestamp", Instant.ofEpochMilli(r.timestamp()).toString());
-                    line.put("key", r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8));
-                    try {
-                        line.set("value", JsonRecords.toJson(values.deserialize(r.topic(), r.value())));
-                    } catch (HarkSerdeException e) {
-                        line.put("error", e.getMessage());
-                    }
-                    try {
-                        out.println(mapper.writeValueAsString(line));
-                    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                        throw new IllegalStateException(e);
-                    }
+                    out.println(JsonRecords.line(r, values, mapper));
                     out.flush();
                     if (limit != null && ++printed >= limit) {
                         break;
