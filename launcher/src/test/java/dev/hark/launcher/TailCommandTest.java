@@ -76,4 +76,32 @@ class TailCommandTest {
         assertEquals(ExitCodes.FAILED, r.exit());
         assertTrue(r.err().contains("no Hark topic named"), r.err());
     }
+
+    @Test
+    void theConsoleConsumerFormatterPrintsTheSameLinesAsTail() throws Exception {
+        EmbeddedInfra infra = EmbeddedInfra.shared();
+        SchemaRegistryClient registry = new SchemaRegistryClient(infra.registryUrl());
+        Instant t = Instant.parse("2026-11-22T12:00:00Z");
+        AudioClip clip = AudioClip.newBuilder().setClipId("clip-f").setSource("test").setSampleRate(8000)
+                .setPcm(ByteBuffer.wrap(new byte[800])).setLabel(7).setCapturedAtMs(t).setClipCreatedAtMs(t).build();
+        byte[] value = Topics.AUDIO_CLIPS.valueSerde(registry).serializer().serialize(Topics.AUDIO_CLIPS.name(), clip);
+        AvroJsonFormatter formatter = new AvroJsonFormatter();
+        formatter.configure(java.util.Map.of("registry.url", infra.registryUrl()));
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream out = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8);
+        formatter.writeTo(new org.apache.kafka.clients.consumer.ConsumerRecord<>(Topics.AUDIO_CLIPS.name(), 2, 41L,
+                "clip-f".getBytes(java.nio.charset.StandardCharsets.UTF_8), value), out);
+        formatter.writeTo(new org.apache.kafka.clients.consumer.ConsumerRecord<>(Topics.AUDIO_CLIPS.name(), 2, 42L,
+                null, new byte[] {1, 2, 3}), out);
+        List<String> lines = bytes.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+        assertEquals(2, lines.size(), lines.toString());
+        ObjectMapper mapper = new ObjectMapper();
+        JsonNode ok = mapper.readTree(lines.get(0));
+        assertEquals(41, ok.path("offset").asInt());
+        assertEquals("clip-f", ok.path("key").asText());
+        assertEquals(7, ok.path("value").path("label").asInt());
+        assertEquals("<800 bytes>", ok.path("value").path("pcm").asText());
+        JsonNode bad = mapper.readTree(lines.get(1));
+        assertTrue(bad.path("value").isMissingNode() && !bad.path("error").asText().isEmpty(), lines.get(1));
+    }
 }
