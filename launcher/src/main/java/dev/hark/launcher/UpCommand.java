@@ -103,13 +103,10 @@ final class UpCommand implements Callable<Integer> {
         if (http != null) {
             services.checks(http);
         }
-        if (!noServices && !services.awaitRunning(java.time.Duration.ofMinutes(2))) {
-            err.println("The stream services have not joined their consumer groups within 2 minutes; they keep "
-                    + "trying (see " + dir.resolve("logs") + ").");
-        }
-
         CountDownLatch stopped = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.set(true);
             long s0 = System.nanoTime();
             err.println("Stopping ...");
             try {
@@ -125,6 +122,19 @@ final class UpCommand implements Callable<Integer> {
             }
         }, "hark-up-stop"));
 
+        // "Up" once the stream services have their partitions: audio sent before that would wait unprocessed
+        long deadline = System.nanoTime() + java.time.Duration.ofMinutes(2).toNanos();
+        while (!noServices && !stopping.get() && !services.awaitRunning(java.time.Duration.ofMillis(200))) {
+            if (System.nanoTime() > deadline) {
+                err.println("The stream services have not joined their consumer groups within 2 minutes; they keep "
+                        + "trying (see " + dir.resolve("logs") + ").");
+                break;
+            }
+        }
+        if (stopping.get()) {
+            stopped.await();
+            return ExitCodes.OK;
+        }
         err.printf("Up in %.1f s. Topics: %d created, %d already there. Services: %s. Logs in %s.%s Ctrl-C to stop.%n",
                 (System.nanoTime() - t0) / 1e9, stack.createdTopics().size(),
                 dev.hark.schemas.Topics.ALL.size() - stack.createdTopics().size(), services.describe(), dir.resolve("logs"),

@@ -71,6 +71,7 @@ public final class LiveDevice implements AutoCloseable {
         short[] buffer = new short[Math.max(1, chunkMs * source.sampleRate() / 1000)];
         boolean buffering = false;
         long lastWarning = 0;
+        long reportedDrops = 0;
         while (!stopped) {
             int n = source.read(buffer);
             if (n < 0) {
@@ -84,9 +85,12 @@ public final class LiveDevice implements AutoCloseable {
             // a moment's queue is normal (the first chunks wait for metadata and the schema id)
             boolean behind = held >= Math.max(1_000, 5L * chunkMs) || (s.lastError() != null && s.waiting() > 0);
             long now = System.currentTimeMillis();
-            if (behind && (!buffering || now - lastWarning >= 2_000)) {
+            // say so when it starts, every 2 s while it lasts, and at once when audio starts being dropped
+            boolean newDrops = s.dropped() > reportedDrops && now - lastWarning >= 500;
+            if (behind && (!buffering || now - lastWarning >= 2_000 || newDrops)) {
                 buffering = true;
                 lastWarning = now;
+                reportedDrops = s.dropped();
                 listener.onBuffering(held, maxHeldMs, s.dropped(), s.lastError());
             } else if (buffering && s.queued() == 0 && s.lastError() == null) {
                 buffering = false;
