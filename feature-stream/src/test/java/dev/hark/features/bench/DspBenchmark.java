@@ -49,7 +49,7 @@ public class DspBenchmark {
     }
 
     /** 1 s of a gliding harmonic tone in noise: the content does not change the work, the length does. */
-    static float[] speechLike(int rate) {
+    public static float[] speechLike(int rate) {
         Random r = new Random(42);
         float[] x = new float[rate];
         double phase = 0;

@@ -4,9 +4,11 @@ import be.tarsos.dsp.util.fft.FloatFFT;
 import dev.hark.features.audio.Audio;
 import dev.hark.features.audio.WavDecoder;
 import dev.hark.features.audio.WavWriter;
+import dev.hark.features.bench.DspBenchmark;
 
 import java.util.Arrays;
 import java.util.Random;
+
 
 /**
  * Rough per-stage timing of the 8 kHz clip pipeline (not a benchmark: use DspBenchmark for figures).
@@ -24,7 +26,7 @@ public final class StageProbe {
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 && args[0].matches("\\d+") ? Integer.parseInt(args[0]) : 40;
-        float[] x = speechLike(8000);
+        float[] x = DspBenchmark.speechLike(8000);
         byte[] wav = WavWriter.toBytes(x, 8000);
         LogMelExtractor ex = new LogMelExtractor(FeatureSpec.defaults());
         if (args.length > 1 && args[1].equals("dump")) { // every float of mel() and logMel() for a few specs and signals
@@ -172,7 +174,7 @@ public final class StageProbe {
             for (FeatureSpec spec : specs) {
                 LogMelExtractor ex = new LogMelExtractor(spec);
                 for (int n : new int[] {8000, 3333, 150, 20, 1, 401, 20000, 10241, 16000}) {
-                    float[] x = n == 8000 ? speechLike(8000) : new float[n];
+                    float[] x = n == 8000 ? DspBenchmark.speechLike(8000) : new float[n];
                     if (n != 8000) {
                         for (int i = 0; i < n; i++) {
                             x[i] = (float) (0.1 * r.nextGaussian());
@@ -191,21 +193,5 @@ public final class StageProbe {
                 }
             }
         }
-    }
-
-    static float[] speechLike(int rate) {
-        Random r = new Random(42);
-        float[] x = new float[rate];
-        double phase = 0;
-        for (int i = 0; i < x.length; i++) {
-            double f0 = 120 + 60 * Math.sin(2 * Math.PI * 1.5 * i / rate);
-            phase += 2 * Math.PI * f0 / rate;
-            double v = 0;
-            for (int h = 1; h <= 8; h++) {
-                v += Math.sin(h * phase) / h;
-            }
-            x[i] = (float) (0.2 * v + 0.01 * r.nextGaussian());
-        }
-        return x;
     }
 }

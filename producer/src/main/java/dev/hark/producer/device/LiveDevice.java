@@ -20,16 +20,6 @@ public final class LiveDevice implements AutoCloseable {
 
         /** Kafka takes chunks again. */
         void onRecovered(long droppedChunks);
-
-        Listener NONE = new Listener() {
-            @Override
-            public void onBuffering(long heldMs, long maxHeldMs, long droppedChunks, String why) {
-            }
-
-            @Override
-            public void onRecovered(long droppedChunks) {
-            }
-        };
     }
 
     /** How a session ended: chunks sent, acknowledged, dropped (buffer full) and lost (delivery failed). */

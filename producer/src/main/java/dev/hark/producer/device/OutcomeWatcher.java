@@ -52,7 +52,6 @@ public final class OutcomeWatcher implements AutoCloseable {
     private final Consumer<Outcome> listener;
     private final Thread thread;
     private volatile boolean running = true;
-    private volatile long undecodable;
 
     /**
      * @param devices  which device ids to report
@@ -90,11 +89,6 @@ public final class OutcomeWatcher implements AutoCloseable {
         thread.start();
     }
 
-    /** Records on the watched topics that could not be decoded (counted, never fatal). */
-    public long undecodable() {
-        return undecodable;
-    }
-
     private void run() {
         try {
             while (running) {
@@ -103,7 +97,7 @@ public final class OutcomeWatcher implements AutoCloseable {
                     try {
                         o = decode(r);
                     } catch (RuntimeException e) {
-                        undecodable++;
+                        // not this watcher's to dead-letter: it only observes, the stages own the records
                         continue;
                     }
                     if (o != null && o.deviceId() != null && devices.test(o.deviceId())) {

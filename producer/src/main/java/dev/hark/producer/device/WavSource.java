@@ -67,15 +67,6 @@ public final class WavSource implements AudioSource {
                 (speechEnd - speechStart) / (double) rate, rate);
     }
 
-    /** The file's samples within the stream: {@code [speechStart, speechEnd)}. */
-    public long speechStart() {
-        return speechStart;
-    }
-
-    public long speechEnd() {
-        return speechEnd;
-    }
-
     @Override
     public int read(short[] buffer) throws IOException {
         if (position >= samples.length) {

@@ -68,8 +68,6 @@ public final class Simulation {
 
     public interface Listener {
         void onProgress(Progress p);
-
-        Listener NONE = p -> { };
     }
 
     private Simulation() {
