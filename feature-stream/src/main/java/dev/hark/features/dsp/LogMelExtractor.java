@@ -56,20 +56,30 @@ public final class LogMelExtractor {
      * Per-thread state: TarsosDSP's FFT keeps work arrays, and reusing buffers keeps the hot path
      * allocation-free. {@code packed} holds two real frames as one complex signal (see {@link #mel});
      * {@code power} the power spectra of up to {@link #BLOCK} frames, {@code power[u * nFreqs + k]}
-     * for bin k of the block's frame u, so the filterbank can work on four frames at a time.
+     * for bin k of the block's frame u, so the filterbank can work on eight frames at a time.
      */
     private static final class Scratch {
         final PackedFft fft;
         final float[] packed;
         final float[] power;
-        /** Mel power of signals up to {@link #SCRATCH_FRAMES} frames on the way to {@link #logMel}. */
-        final float[][] mel;
+        /**
+         * Mel power of signals up to {@link #SCRATCH_FRAMES} frames on the way to {@link #logMel}, band
+         * after band ({@code [m * frames + t]}), then their logs in place: one flat array, so the log and
+         * the normalisation are single loops the JIT can vectorise.
+         */
+        final float[] mel;
+        final FastLog log = new FastLog();
 
         Scratch(FeatureSpec spec) {
             fft = new PackedFft(spec.nFft());
             packed = new float[2 * spec.nFft()];
             power = new float[spec.nFreqs() * BLOCK];
-            mel = new float[spec.nMels()][SCRATCH_FRAMES];
+            mel = new float[spec.nMels() * SCRATCH_FRAMES];
+        }
+
+        /** The scratch mel array if {@code rows × frames} fits, else a new one. */
+        float[] mel(int rows, int frames) {
+            return (long) rows * frames <= mel.length ? mel : new float[Math.multiplyExact(rows, frames)];
         }
     }
 
@@ -81,7 +91,7 @@ public final class LogMelExtractor {
             window[i] *= 0.5f;
         }
         this.windowOffset = (spec.nFft() - spec.winLength()) / 2; // torch.stft centres a short window
-        this.logFloorValue = FastLog.ln(spec.logFloor()); // same function as for floored cells: identical values
+        this.logFloorValue = FastLog.ln(spec.logFloor()); // the bits FastLog gives floored cells
         this.scratch = ThreadLocal.withInitial(() -> new Scratch(spec));
     }
 
@@ -109,13 +119,11 @@ public final class LogMelExtractor {
 
     /** What the model sees: [nMels][clipFrames]. {@code signal} must be at the spec's sample rate. */
     public float[][] logMel(float[] signal) {
-        int frames = spec.framesFor(signal.length);
-        if (frames < 1 || frames > SCRATCH_FRAMES || signal.length == 0) {
-            return toModelInput(mel(signal));
-        }
+        int frames = checkedFrames(signal);
         Scratch s = scratch.get();
-        melInto(signal, frames, s.mel, s);
-        return toModelInput(s.mel, frames);
+        float[] mel = s.mel(spec.nMels(), frames);
+        melInto(signal, frames, mel, s);
+        return modelInput(mel, spec.nMels(), frames, s);
     }
 
     /**
@@ -125,18 +133,28 @@ public final class LogMelExtractor {
      * @throws IllegalArgumentException when the signal is too short for a single frame
      */
     public float[][] mel(float[] signal) {
+        int frames = checkedFrames(signal);
+        Scratch s = scratch.get();
+        float[] mel = s.mel(spec.nMels(), frames);
+        melInto(signal, frames, mel, s);
+        float[][] rows = new float[spec.nMels()][];
+        for (int m = 0; m < rows.length; m++) {
+            rows[m] = Arrays.copyOfRange(mel, m * frames, (m + 1) * frames);
+        }
+        return rows;
+    }
+
+    private int checkedFrames(float[] signal) {
         int frames = spec.framesFor(signal.length);
         if (frames < 1 || signal.length == 0) {
             throw new IllegalArgumentException("a signal of " + signal.length + " samples is too short for one frame of "
                     + spec.nFft() + (spec.center() ? " (centred)" : ""));
         }
-        float[][] mel = matrix(spec.nMels(), frames);
-        melInto(signal, frames, mel, scratch.get());
-        return mel;
+        return frames;
     }
 
-    /** Mel power of the first {@code frames} frames into {@code mel[m][0 .. frames)}; other cells are left alone. */
-    private void melInto(float[] signal, int frames, float[][] mel, Scratch s) {
+    /** Mel power of {@code frames} frames into {@code mel[m * frames + t]}. */
+    private void melInto(float[] signal, int frames, float[] mel, Scratch s) {
         int nFft = spec.nFft();
         float[] z = s.packed;
         float[] power = s.power;
@@ -159,7 +177,7 @@ public final class LogMelExtractor {
                     power[i] = (float) Math.pow(power[i], e);
                 }
             }
-            filterbank.applyFrames(power, count, mel, t0);
+            filterbank.applyFrames(power, count, mel, frames, t0);
         }
     }
 
@@ -288,15 +306,25 @@ public final class LogMelExtractor {
 
     /**
      * From mel power [nMels][any frames] to the model input [nMels][clipFrames]:
-     * ln(max(mel, floor)), then fit, then normalisation. Does not modify its argument.
+     * ln(max(mel, floor)), then fit, then normalisation. Does not modify its argument. The same
+     * computation as {@link #logMel} does after {@link #mel}, to the bit.
      */
     public float[][] toModelInput(float[][] mel) {
-        return toModelInput(mel, mel[0].length);
+        int rows = mel.length;
+        int frames = mel[0].length;
+        Scratch s = scratch.get();
+        float[] flat = s.mel(rows, frames);
+        for (int m = 0; m < rows; m++) {
+            System.arraycopy(mel[m], 0, flat, m * frames, frames);
+        }
+        return modelInput(flat, rows, frames, s);
     }
 
-    /** {@link #toModelInput(float[][])} of the first {@code frames} frames of {@code mel}. */
-    private float[][] toModelInput(float[][] mel, int frames) {
-        int nMels = mel.length;
+    /**
+     * {@link #toModelInput(float[][])} of the flat {@code mel[m * frames + t]}, which it overwrites
+     * with logs and normalised values on the way.
+     */
+    private float[][] modelInput(float[] mel, int rows, int frames, Scratch s) {
         int clip = spec.clipFrames();
         // source frame of output frame 0: positive crops, negative pads
         int shift = switch (spec.fit()) {
@@ -306,50 +334,42 @@ public final class LogMelExtractor {
         // output frames [from, to) have a source frame; the rest is padding
         int from = Math.max(0, -shift);
         int to = Math.max(from, Math.min(clip, frames - shift));
+        int width = to - from;
         float floor = spec.logFloor();
+        s.log.resetMoments();
+        if (width == frames) { // the whole matrix is kept (the clip is not longer than clipFrames): one run
+            s.log.ln(mel, 0, mel, 0, rows * frames, floor);
+        } else {
+            for (int m = 0; m < rows; m++) {
+                int at = m * frames + from + shift;
+                s.log.ln(mel, at, mel, at, width, floor);
+            }
+        }
         float pad = logFloorValue;
         Normalisation how = spec.normalisation();
-        float[][] out = matrix(nMels, clip);
-        // the utterance statistics are gathered in the same pass as the logs, two sums each so that
-        // the additions of neighbouring cells do not wait for one another
-        double sum0 = 0;
-        double sum1 = 0;
-        double sq0 = 0;
-        double sq1 = 0;
-        for (int m = 0; m < nMels; m++) {
-            float[] src = mel[m];
+        if (how == Normalisation.UTTERANCE_MEAN_STD) {
+            int padded = clip - width;
+            long count = (long) rows * clip;
+            double sum = s.log.sum() + (double) pad * padded * rows;
+            double sumSq = s.log.sumOfSquares() + (double) pad * pad * padded * rows;
+            double mean = sum / count;
+            float std = (float) Math.max(Math.sqrt(Math.max(0, sumSq / count - mean * mean)), STD_FLOOR);
+            float m = (float) mean;
+            float inv = 1f / std;
+            // all of the flat matrix, cropped cells too: one loop from index 0, which C2 vectorises
+            for (int i = 0, n = rows * frames; i < n; i++) {
+                mel[i] = (mel[i] - m) * inv;
+            }
+            pad = (pad - m) * inv;
+        }
+        float[][] out = matrix(rows, clip);
+        for (int m = 0; m < rows; m++) {
             float[] dst = out[m];
             Arrays.fill(dst, 0, from, pad);
             Arrays.fill(dst, to, clip, pad);
-            int t = from;
-            for (; t + 1 < to; t += 2) {
-                float a = FastLog.ln(Math.max(src[t + shift], floor));
-                float b = FastLog.ln(Math.max(src[t + 1 + shift], floor));
-                dst[t] = a;
-                dst[t + 1] = b;
-                sum0 += a;
-                sum1 += b;
-                sq0 += (double) a * a;
-                sq1 += (double) b * b;
-            }
-            if (t < to) {
-                float a = FastLog.ln(Math.max(src[t + shift], floor));
-                dst[t] = a;
-                sum0 += a;
-                sq0 += (double) a * a;
-            }
+            System.arraycopy(mel, m * frames + from + shift, dst, from, width);
         }
-        if (how == Normalisation.UTTERANCE_MEAN_STD) {
-            int padded = clip - (to - from);
-            long count = (long) nMels * clip;
-            double sum = sum0 + sum1 + (double) pad * padded * nMels;
-            double sumSq = sq0 + sq1 + (double) pad * pad * padded * nMels;
-            double mean = sum / count;
-            float std = (float) Math.max(Math.sqrt(Math.max(0, sumSq / count - mean * mean)), STD_FLOOR);
-            for (float[] row : out) {
-                scale(row, (float) mean, std);
-            }
-        } else {
+        if (how == Normalisation.BAND_MEAN_STD) {
             normalise(out, how);
         }
         return out;

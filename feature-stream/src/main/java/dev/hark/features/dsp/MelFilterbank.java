@@ -145,12 +145,13 @@ public final class MelFilterbank {
 
     /**
      * {@link #apply} for {@code count} frames at once: power spectra frame after frame in
-     * {@code power} ({@code power[u * nFreqs + f]}: bin f of frame u) into {@code mel[m][t0 + u]}.
+     * {@code power} ({@code power[u * nFreqs + f]}: bin f of frame u) into
+     * {@code mel[m * stride + t0 + u]}, band after band.
      * Eight frames share each pass over a band's weights, which gives the CPU eight independent sums
      * to overlap and loads each weight once per eight frames; every cell gets the same float
      * operations in the same order as {@link #apply}, so the results are identical.
      */
-    public void applyFrames(float[] power, int count, float[][] mel, int t0) {
+    public void applyFrames(float[] power, int count, float[] mel, int stride, int t0) {
         int f = nFreqs;
         int u = 0;
         for (; u + 7 < count; u += 8) {
@@ -178,15 +179,15 @@ public final class MelFilterbank {
                     a6 += power[k + 6 * f] * w;
                     a7 += power[k + 7 * f] * w;
                 }
-                float[] row = mel[m];
-                row[t] = a0;
-                row[t + 1] = a1;
-                row[t + 2] = a2;
-                row[t + 3] = a3;
-                row[t + 4] = a4;
-                row[t + 5] = a5;
-                row[t + 6] = a6;
-                row[t + 7] = a7;
+                int c = m * stride + t;
+                mel[c] = a0;
+                mel[c + 1] = a1;
+                mel[c + 2] = a2;
+                mel[c + 3] = a3;
+                mel[c + 4] = a4;
+                mel[c + 5] = a5;
+                mel[c + 6] = a6;
+                mel[c + 7] = a7;
             }
         }
         for (; u < count; u++) {
@@ -197,7 +198,7 @@ public final class MelFilterbank {
                 for (int o = offsets[m], end = o + length[m]; o < end; o++, k++) {
                     acc += power[k] * weights[o];
                 }
-                mel[m][t0 + u] = acc;
+                mel[m * stride + t0 + u] = acc;
             }
         }
     }

@@ -59,6 +59,7 @@ public final class StageProbe {
                 "101 realForward(256)", "51 x arraycopy 512 (copy cost)", "51 loadPair", "51 unpackPower",
                 "filterbank.applyFrames(101)"};
         float[] power = new float[129 * 128];
+        float[] melFlat = new float[40 * 101];
         PackedFft packed = new PackedFft(256);
         int[] order = packed.positions();
         System.out.println("PackedFft reordered: " + packed.reordered());
@@ -108,8 +109,8 @@ public final class StageProbe {
                     return power;
                 },
                 () -> {
-                    ex.filterbank().applyFrames(power, 101, mel, 0);
-                    return mel;
+                    ex.filterbank().applyFrames(power, 101, melFlat, 101, 0);
+                    return melFlat;
                 },
         };
         // stages an older build of the main classes lacks (for before/after runs with it first on the class path)
