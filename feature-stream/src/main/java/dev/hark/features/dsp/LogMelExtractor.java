@@ -54,14 +54,18 @@ public final class LogMelExtractor {
 
     /**
      * Per-thread state: TarsosDSP's FFT keeps work arrays, and reusing buffers keeps the hot path
-     * allocation-free. {@code packed} holds two real frames as one complex signal (see {@link #mel});
-     * {@code power} the power spectra of up to {@link #BLOCK} frames, {@code power[u * nFreqs + k]}
-     * for bin k of the block's frame u, so the filterbank can work on eight frames at a time.
+     * allocation-free. {@code packed} holds two real frames as one complex signal (see {@link #mel}).
+     * Power and mel power of a block are kept bin- and band-major, one array per row, so the filterbank
+     * is multiply-adds of whole rows all read from index 0: C2 vectorises only loops whose arrays are
+     * read at the same index (a row at an offset in a flat array defeats it).
      */
     private static final class Scratch {
         final PackedFft fft;
         final float[] packed;
-        final float[] power;
+        /** Bin-major power of a block: {@code powerBins[k][u]}, bin k of the block's frame u. */
+        final float[][] powerBins;
+        /** Mel power of a block, band-major: {@code melBands[m][u]}. */
+        final float[][] melBands;
         /**
          * Mel power of signals up to {@link #SCRATCH_FRAMES} frames on the way to {@link #logMel}, band
          * after band ({@code [m * frames + t]}), then their logs in place: one flat array, so the log and
@@ -73,7 +77,8 @@ public final class LogMelExtractor {
         Scratch(FeatureSpec spec) {
             fft = new PackedFft(spec.nFft());
             packed = new float[2 * spec.nFft()];
-            power = new float[spec.nFreqs() * BLOCK];
+            powerBins = new float[spec.nFreqs()][BLOCK];
+            melBands = new float[spec.nMels()][BLOCK];
             mel = new float[spec.nMels() * SCRATCH_FRAMES];
         }
 
@@ -157,27 +162,30 @@ public final class LogMelExtractor {
     private void melInto(float[] signal, int frames, float[] mel, Scratch s) {
         int nFft = spec.nFft();
         float[] z = s.packed;
-        float[] power = s.power;
         // Two real frames per complex FFT: frame t in the real part, frame t+1 in the imaginary part.
         // Their spectra separate exactly by conjugate symmetry, which halves the number of FFTs;
         // TarsosDSP's FFT is most of the cost of a clip. Neighbouring frames overlap, so their
         // energies are alike and the rounding cross-talk stays ~140 dB below either.
-        int bins = spec.nFreqs();
         for (int t0 = 0; t0 < frames; t0 += BLOCK) {
             int count = Math.min(BLOCK, frames - t0);
             for (int u = 0; u < count; u += 2) {
                 loadPair(signal, t0 + u, u + 1 < count, z);
                 s.fft.transform(z);
-                unpackPower(z, s.fft.positions(), nFft, power, u * bins, (u + 1) * bins);
+                unpackPower(z, s.fft.positions(), nFft, s.powerBins, u);
             }
             float p = spec.power();
             if (p != 2f) {
                 double e = p / 2.0;
-                for (int i = 0, end = count * bins; i < end; i++) {
-                    power[i] = (float) Math.pow(power[i], e);
+                for (float[] row : s.powerBins) {
+                    for (int u = 0; u < count; u++) {
+                        row[u] = (float) Math.pow(row[u], e);
+                    }
                 }
             }
-            filterbank.applyFrames(power, count, mel, frames, t0);
+            filterbank.applyBins(s.powerBins, count, s.melBands);
+            for (int m = 0; m < s.melBands.length; m++) {
+                System.arraycopy(s.melBands[m], 0, mel, m * frames + t0, count);
+            }
         }
     }
 
@@ -245,15 +253,14 @@ public final class LogMelExtractor {
 
     /**
      * Power spectra of the two real frames packed in z = a + ib, from Z = FFT(z):
-     * A[k] = (Z[k] + conj Z[N-k]) / 2 to {@code power[a + k]} and B[k] = (Z[k] - conj Z[N-k]) / 2i to
-     * {@code power[b + k]}, k = 0 .. N/2, bin k of Z being at {@code z[at[k]]} (real) and
+     * A[k] = (Z[k] + conj Z[N-k]) / 2 to {@code power[k][u]} and B[k] = (Z[k] - conj Z[N-k]) / 2i to
+     * {@code power[k][u + 1]}, k = 0 .. N/2, bin k of Z being at {@code z[at[k]]} (real) and
      * {@code z[at[k] + 1]} (imaginary, possibly negated for all bins alike, which leaves both powers
      * unchanged). The halving is not done here: z must hold the frames times half the window, so Z is
      * Z/2 already.
      */
-    static void unpackPower(float[] z, int[] at, int nFft, float[] power, int a, int b) {
+    static void unpackPower(float[] z, int[] at, int nFft, float[][] power, int u) {
         int half = nFft / 2;
-        // k = 0 pairs with itself (index N - 0 wraps to 0)
         int p0 = at[0];
         float z0r = z[p0];
         float z0i = z[p0 + 1];
@@ -261,8 +268,9 @@ public final class LogMelExtractor {
         float a0i = z0i - z0i;
         float b0r = z0i + z0i;
         float b0i = z0r - z0r;
-        power[a] = a0r * a0r + a0i * a0i;
-        power[b] = b0r * b0r + b0i * b0i;
+        float[] row = power[0];
+        row[u] = a0r * a0r + a0i * a0i;
+        row[u + 1] = b0r * b0r + b0i * b0i;
         for (int k = 1; k <= half; k++) {
             int p = at[k];
             int q = at[nFft - k];
@@ -274,10 +282,12 @@ public final class LogMelExtractor {
             float ai = zi - ci;
             float br = zi + ci;
             float bi = zr - cr;
-            power[a + k] = ar * ar + ai * ai;
-            power[b + k] = br * br + bi * bi;
+            row = power[k];
+            row[u] = ar * ar + ai * ai;
+            row[u + 1] = br * br + bi * bi;
         }
     }
+
 
     /**
      * {@code new float[rows][columns]}, row by row: C2 compiles a two-dimensional {@code new} into a call

@@ -4,6 +4,7 @@ import dev.hark.features.dsp.FeatureSpec.MelNorm;
 import dev.hark.features.dsp.FeatureSpec.MelScale;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -144,62 +145,38 @@ public final class MelFilterbank {
     }
 
     /**
-     * {@link #apply} for {@code count} frames at once: power spectra frame after frame in
-     * {@code power} ({@code power[u * nFreqs + f]}: bin f of frame u) into
-     * {@code mel[m * stride + t0 + u]}, band after band.
-     * Eight frames share each pass over a band's weights, which gives the CPU eight independent sums
-     * to overlap and loads each weight once per eight frames; every cell gets the same float
-     * operations in the same order as {@link #apply}, so the results are identical.
+     * {@link #apply} for {@code count} frames at once, bin-major: {@code power[f][u]} (bin f of frame u)
+     * into {@code mel[m][u]}. Every band is a few multiply-adds of whole rows, loops that C2 vectorises
+     * because all their arrays are read from index 0; each cell gets the same float operations in the
+     * same order as {@link #apply} (the first product is stored, not added to zero: the same value,
+     * products being non-negative), so the results are identical.
      */
-    public void applyFrames(float[] power, int count, float[] mel, int stride, int t0) {
-        int f = nFreqs;
-        int u = 0;
-        for (; u + 7 < count; u += 8) {
-            int p = u * f;
-            int t = t0 + u;
-            for (int m = 0; m < nMels; m++) {
-                int k = start[m] + p;
-                int o = offsets[m];
-                float a0 = 0;
-                float a1 = 0;
-                float a2 = 0;
-                float a3 = 0;
-                float a4 = 0;
-                float a5 = 0;
-                float a6 = 0;
-                float a7 = 0;
-                for (int end = o + length[m]; o < end; o++, k++) {
-                    float w = weights[o];
-                    a0 += power[k] * w;
-                    a1 += power[k + f] * w;
-                    a2 += power[k + 2 * f] * w;
-                    a3 += power[k + 3 * f] * w;
-                    a4 += power[k + 4 * f] * w;
-                    a5 += power[k + 5 * f] * w;
-                    a6 += power[k + 6 * f] * w;
-                    a7 += power[k + 7 * f] * w;
-                }
-                int c = m * stride + t;
-                mel[c] = a0;
-                mel[c + 1] = a1;
-                mel[c + 2] = a2;
-                mel[c + 3] = a3;
-                mel[c + 4] = a4;
-                mel[c + 5] = a5;
-                mel[c + 6] = a6;
-                mel[c + 7] = a7;
+    public void applyBins(float[][] power, int count, float[][] mel) {
+        for (int m = 0; m < nMels; m++) {
+            float[] row = mel[m];
+            int n = length[m];
+            if (n == 0) {
+                Arrays.fill(row, 0, count, 0f);
+                continue;
+            }
+            int o = offsets[m];
+            int f = start[m];
+            first(row, power[f], weights[o], count);
+            for (int i = 1; i < n; i++) {
+                add(row, power[f + i], weights[o + i], count);
             }
         }
-        for (; u < count; u++) {
-            int p = u * f;
-            for (int m = 0; m < nMels; m++) {
-                int k = start[m] + p;
-                float acc = 0;
-                for (int o = offsets[m], end = o + length[m]; o < end; o++, k++) {
-                    acc += power[k] * weights[o];
-                }
-                mel[m * stride + t0 + u] = acc;
-            }
+    }
+
+    private static void first(float[] row, float[] bin, float w, int count) {
+        for (int u = 0; u < count; u++) {
+            row[u] = bin[u] * w;
+        }
+    }
+
+    private static void add(float[] row, float[] bin, float w, int count) {
+        for (int u = 0; u < count; u++) {
+            row[u] += bin[u] * w;
         }
     }
 

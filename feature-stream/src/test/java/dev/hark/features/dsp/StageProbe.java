@@ -57,9 +57,9 @@ public final class StageProbe {
         float[] zr = new float[256];
         String[] names = {"full features()", "decode", "mel()", "toModelInput()", "51 complexForward(512)", "51 PackedFft.transform",
                 "101 realForward(256)", "51 x arraycopy 512 (copy cost)", "51 loadPair", "51 unpackPower",
-                "filterbank.applyFrames(101)"};
-        float[] power = new float[129 * 128];
-        float[] melFlat = new float[40 * 101];
+                "filterbank.applyBins(101)"};
+        float[][] powerBins = new float[129][128];
+        float[][] melBands = new float[40][128];
         PackedFft packed = new PackedFft(256);
         int[] order = packed.positions();
         System.out.println("PackedFft reordered: " + packed.reordered());
@@ -104,13 +104,13 @@ public final class StageProbe {
                 },
                 () -> {
                     for (int u = 0; u < 101; u += 2) {
-                        LogMelExtractor.unpackPower(z0, order, 256, power, u * 129, (u + 1) * 129);
+                        LogMelExtractor.unpackPower(z0, order, 256, powerBins, u);
                     }
-                    return power;
+                    return powerBins;
                 },
                 () -> {
-                    ex.filterbank().applyFrames(power, 101, melFlat, 101, 0);
-                    return melFlat;
+                    ex.filterbank().applyBins(powerBins, 101, melBands);
+                    return melBands;
                 },
         };
         // stages an older build of the main classes lacks (for before/after runs with it first on the class path)
@@ -170,8 +170,11 @@ public final class StageProbe {
                         .fMin(0).fMax(8000).power(1f).center(false).build(),
         };
         Random r = new Random(7);
-        try (java.io.DataOutputStream out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(
-                new java.io.FileOutputStream(file)))) {
+        // mel() to FILE.mel, logMel() to FILE.log, so two builds can be compared part by part
+        try (java.io.DataOutputStream melOut = new java.io.DataOutputStream(new java.io.BufferedOutputStream(
+                new java.io.FileOutputStream(file + ".mel")));
+             java.io.DataOutputStream logOut = new java.io.DataOutputStream(new java.io.BufferedOutputStream(
+                new java.io.FileOutputStream(file + ".log")))) {
             for (FeatureSpec spec : specs) {
                 LogMelExtractor ex = new LogMelExtractor(spec);
                 for (int n : new int[] {8000, 3333, 150, 20, 1, 401, 20000, 10241, 16000}) {
@@ -184,11 +187,14 @@ public final class StageProbe {
                     if (spec.framesFor(n) < 1) {
                         continue;
                     }
-                    for (float[][] m : new float[][][] {ex.mel(x), ex.logMel(x)}) {
-                        for (float[] row : m) {
-                            for (float v : row) {
-                                out.writeFloat(v);
-                            }
+                    for (float[] row : ex.mel(x)) {
+                        for (float v : row) {
+                            melOut.writeFloat(v);
+                        }
+                    }
+                    for (float[] row : ex.logMel(x)) {
+                        for (float v : row) {
+                            logOut.writeFloat(v);
                         }
                     }
                 }
