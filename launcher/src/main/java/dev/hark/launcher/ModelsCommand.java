@@ -39,7 +39,7 @@ final class ModelsCommand implements Callable<Integer> {
     public Integer call() {
         ClusterConfig cluster = cluster();
         SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
-        ModelCatalog catalog = ModelCatalog.read(cluster.bootstrapServers(), registry, Duration.ofSeconds(30));
+        ModelCatalog catalog = ModelCatalog.read(cluster, registry, Duration.ofSeconds(30));
         if (catalog.records().isEmpty()) {
             System.out.println("no models yet in " + cluster.bootstrapServers() + " (train one: hark train --online, "
                     + "or let the online trainer retrain)");
@@ -82,7 +82,7 @@ final class ModelsCommand implements Callable<Integer> {
         public Integer call() {
             ClusterConfig cluster = parent.cluster();
             SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
-            ModelCatalog catalog = ModelCatalog.read(cluster.bootstrapServers(), registry, Duration.ofSeconds(30));
+            ModelCatalog catalog = ModelCatalog.read(cluster, registry, Duration.ofSeconds(30));
             ModelRelease r = catalog.version(version).orElseThrow(() -> new IllegalArgumentException("no version " + version
                     + " in models (versions: " + catalog.versions().keySet() + ")"));
             int before = catalog.champion().map(ModelRelease::getVersion).orElse(-1);
@@ -90,7 +90,7 @@ final class ModelsCommand implements Callable<Integer> {
                 System.out.println("v" + version + " is already the champion");
                 return ExitCodes.OK;
             }
-            ModelPublisher.promote(cluster.bootstrapServers(), registry, r, "hark models promote");
+            ModelPublisher.promote(cluster, registry, r, "hark models promote");
             System.out.println("v" + version + " is the champion now" + (before < 0 ? "" : " (was v" + before + ")"));
             return ExitCodes.OK;
         }

@@ -27,8 +27,7 @@ final class OnlineAccuracyReader {
     static Map<Integer, Double> read(ClusterConfig cluster, SchemaRegistryClient registry) {
         OnlineAccuracy acc = new OnlineAccuracy(WINDOW);
         java.util.Set<Integer> versions = new java.util.TreeSet<>();
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers());
+        Properties p = cluster.clientProperties();
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         try (KafkaConsumer<String, Prediction> c = new KafkaConsumer<>(p, new StringDeserializer(),
