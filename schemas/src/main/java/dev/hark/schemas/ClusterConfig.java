@@ -97,6 +97,7 @@ public record ClusterConfig(String bootstrapServers, String registryUrl, Map<Str
     public String toString() {
         Map<String, String> shown = new TreeMap<>();
         kafka.forEach((k, v) -> shown.put(k, k.contains("jaas") || k.contains("password") ? "****" : v));
-        return "ClusterConfig[bootstrapServers=" + bootstrapServers + ", registryUrl=" + registryUrl + ", kafka=" + shown + "]";
+        return "ClusterConfig[bootstrapServers=" + bootstrapServers + ", registryUrl="
+                + dev.hark.schemas.registry.SchemaRegistryClient.withoutCredentials(registryUrl) + ", kafka=" + shown + "]";
     }
 }

@@ -39,6 +39,8 @@ public final class SchemaRegistryClient {
     }
 
     private final String baseUrl;
+    /** {@code Basic ...} from the URL's user info, or null: Confluent's {@code basic.auth.credentials.source=URL}. */
+    private final String authorization;
     private final HttpClient http;
     private final Duration requestTimeout;
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
@@ -49,7 +51,9 @@ public final class SchemaRegistryClient {
 
     /**
      * @param baseUrl the Confluent-compatible base URL, e.g. {@code http://localhost:8081/apis/ccompat/v7}
-     *                for Apicurio or {@code http://localhost:8081} for Confluent Schema Registry
+     *                for Apicurio or {@code http://localhost:8081} for Confluent Schema Registry; with
+     *                {@code user:password@} before the host (percent-encoded where needed) every request
+     *                carries HTTP basic authentication, and the credentials never appear in messages
      */
     public SchemaRegistryClient(String baseUrl) {
         this(baseUrl, Duration.ofSeconds(5), Duration.ofSeconds(15));
@@ -57,13 +61,43 @@ public final class SchemaRegistryClient {
 
     public SchemaRegistryClient(String baseUrl, Duration connectTimeout, Duration requestTimeout) {
         Objects.requireNonNull(baseUrl, "baseUrl");
-        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        URI uri;
+        try {
+            uri = new URI(baseUrl);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("not a valid schema registry URL: " + withoutCredentials(baseUrl), e);
+        }
+        String userInfo = uri.getUserInfo(); // decoded
+        String url = baseUrl;
+        if (userInfo != null) {
+            url = withoutCredentials(baseUrl);
+            authorization = "Basic " + java.util.Base64.getEncoder().encodeToString(userInfo.getBytes(StandardCharsets.UTF_8));
+        } else {
+            authorization = null;
+        }
+        this.baseUrl = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         this.requestTimeout = requestTimeout;
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).build();
     }
 
+    /** The base URL without credentials. */
     public String baseUrl() {
         return baseUrl;
+    }
+
+    /** Whether requests carry basic authentication from the URL. */
+    public boolean authenticates() {
+        return authorization != null;
+    }
+
+    /** {@code scheme://user:secret@host/...} → {@code scheme://host/...}, textually, so that even a malformed URL is safe to print. */
+    public static String withoutCredentials(String url) {
+        int scheme = url.indexOf("://");
+        int start = scheme < 0 ? 0 : scheme + 3;
+        int slash = url.indexOf('/', start);
+        int end = slash < 0 ? url.length() : slash;
+        int at = url.lastIndexOf('@', end - 1);
+        return at < start ? url : url.substring(0, start) + url.substring(at + 1);
     }
 
     /** Fails with a clear {@link SchemaRegistryUnavailableException} unless the registry answers. */
@@ -173,6 +207,9 @@ public final class SchemaRegistryClient {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(requestTimeout)
                 .header("Accept", CONTENT_TYPE + ", application/json");
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
         if (body != null) {
             request.header("Content-Type", CONTENT_TYPE);
             request.method(method, HttpRequest.BodyPublishers.ofString(body));
@@ -204,8 +241,13 @@ public final class SchemaRegistryClient {
         if (status / 100 != 2) {
             int errorCode = json.path("error_code").asInt(status);
             String message = json.path("message").asText(json.toString());
+            String hint = status == 401 || status == 403
+                    ? (authorization == null
+                        ? " (the registry wants credentials: put them in the URL, http://USER:PASSWORD@host:port/...)"
+                        : " (check the user and password in the registry URL)")
+                    : "";
             throw new SchemaRegistryException("schema registry at " + baseUrl + " refused to " + action
-                    + ": HTTP " + status + ", error " + errorCode + ": " + message, status, errorCode);
+                    + ": HTTP " + status + ", error " + errorCode + ": " + message + hint, status, errorCode);
         }
         return json;
     }
