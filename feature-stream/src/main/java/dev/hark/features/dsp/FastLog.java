@@ -12,15 +12,16 @@ import java.util.Arrays;
  * s = f / (2 + f), ln(1 + f) = f − f²/2 + s·(f²/2 + R(s²)) with a degree-8 odd minimax polynomial R, and
  * k·ln 2 split into a high and a low part (error below one ulp).
  *
- * <p>Why it is written as six loops over a chunk instead of one: C2 (Java 17) vectorises a loop only
- * if every operation in it has a vector form and the body is small enough. Float-to-bits and back have
- * none, and the whole formula in one loop is not vectorised at all (measured: no faster than scalar).
- * Split, the arithmetic runs in AVX lanes and only the two bit moves stay scalar: about 4× faster than
- * the previous table-driven scalar log for a clip. Not thread-safe (work arrays): one per thread.
+ * <p>Why it is written as a dozen short loops over a chunk instead of one: C2 (Java 17) vectorises a
+ * loop only if every operation in it has a vector form and the body is simple enough. Float-to-bits
+ * and back have none, and the whole formula in one loop is not vectorised at all (measured: no faster
+ * than scalar). Split, the arithmetic runs in AVX lanes and only the bit moves stay scalar: 3.6× faster
+ * than the previous table-driven scalar log (8.8 against 35 µs for a clip's 4,040 logs). Not
+ * thread-safe (work arrays): one per thread.
  */
 final class FastLog {
 
-    /** Values per chunk: the work arrays (7 × 2 kB) stay in L1 with the data. A power of two (see {@link #total}). */
+    /** Values per chunk: the ten work arrays (2 kB each) stay in L1 with the data. A power of two (see {@link #total}). */
     static final int CHUNK = 512;
 
     private static final float LN2_HI = 0x1.62e3p-1f; // 6.9313812256e-01
@@ -64,7 +65,8 @@ final class FastLog {
         float t2 = z * (LG1 + w * LG3);
         float r = t2 + t1;
         float hfsq = 0.5f * fv * fv;
-        return sv * (hfsq + r) + dk * LN2_LO - hfsq + fv + dk * LN2_HI; // the array loop's expression, to the letter
+        // the operations of the array loops series, product and sum, in the same order: the same bits
+        return sv * (hfsq + r) + dk * LN2_LO - hfsq + fv + dk * LN2_HI;
     }
 
     /**
