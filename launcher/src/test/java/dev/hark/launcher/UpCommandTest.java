@@ -54,8 +54,11 @@ class UpCommandTest {
         final StringBuffer stderr = new StringBuffer();
 
         Up(String... args) throws IOException {
+            // the product's logging (logback.xml: logs to stderr), not the tests' logback-test.xml, which is on
+            // this class path too and logs to stdout: there a slow broker's ERROR line came before `bootstrap=`
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx512m", "-cp", System.getProperty("java.class.path"), Hark.class.getName(), "up"));
+                    "-Xmx512m", "-Dlogback.configurationFile=logback.xml", "-cp", System.getProperty("java.class.path"),
+                    Hark.class.getName(), "up"));
             command.addAll(List.of(args));
             process = new ProcessBuilder(command).start();
             pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), stdout::add);
