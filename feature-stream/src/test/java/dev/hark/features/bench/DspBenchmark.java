@@ -3,6 +3,7 @@ package dev.hark.features.bench;
 import dev.hark.features.audio.WavDecoder;
 import dev.hark.features.audio.WavWriter;
 import dev.hark.features.dsp.FeatureSpec;
+import dev.hark.features.dsp.FftCeiling;
 import dev.hark.features.dsp.LogMelExtractor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -38,6 +39,7 @@ public class DspBenchmark {
     private LogMelExtractor hark;
     private StraightforwardLogMel straightforward;
     private StraightforwardLogMel naiveDft;
+    private FftCeiling fftOnly;
 
     @Setup
     public void setUp() {
@@ -46,6 +48,7 @@ public class DspBenchmark {
         hark = new LogMelExtractor(FeatureSpec.defaults());
         straightforward = new StraightforwardLogMel(FeatureSpec.defaults(), false);
         naiveDft = new StraightforwardLogMel(FeatureSpec.defaults(), true);
+        fftOnly = new FftCeiling(FeatureSpec.defaults(), speechLike(8000));
     }
 
     /** 1 s of a gliding harmonic tone in noise: the content does not change the work, the length does. */
@@ -68,6 +71,12 @@ public class DspBenchmark {
     @Benchmark
     public float[][] hark8k() {
         return hark.features(WavDecoder.decode(wav8k, "bench-8k.wav"));
+    }
+
+    /** TarsosDSP's FFTs of a 1 s clip and nothing else: the ceiling for {@link #hark8k} (see {@link FftCeiling}). */
+    @Benchmark
+    public float tarsosFftOnly8k() {
+        return fftOnly.transformAll();
     }
 
     @Benchmark
