@@ -4,6 +4,7 @@ import dev.hark.features.audio.WavDecoder;
 import dev.hark.features.audio.WavWriter;
 import dev.hark.features.dsp.FeatureSpec;
 import dev.hark.features.dsp.FftCeiling;
+import dev.hark.features.dsp.LaneFftLogMel;
 import dev.hark.features.dsp.LogMelExtractor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -40,6 +41,7 @@ public class DspBenchmark {
     private StraightforwardLogMel straightforward;
     private StraightforwardLogMel naiveDft;
     private FftCeiling fftOnly;
+    private LaneFftLogMel laneFft;
 
     @Setup
     public void setUp() {
@@ -49,6 +51,7 @@ public class DspBenchmark {
         straightforward = new StraightforwardLogMel(FeatureSpec.defaults(), false);
         naiveDft = new StraightforwardLogMel(FeatureSpec.defaults(), true);
         fftOnly = new FftCeiling(FeatureSpec.defaults(), speechLike(8000));
+        laneFft = new LaneFftLogMel(FeatureSpec.defaults());
     }
 
     /** 1 s of a gliding harmonic tone in noise: the content does not change the work, the length does. */
@@ -77,6 +80,12 @@ public class DspBenchmark {
     @Benchmark
     public float tarsosFftOnly8k() {
         return fftOnly.transformAll();
+    }
+
+    /** {@link #hark8k} with an FFT of our own in place of TarsosDSP's (not used by Hark; see {@link LaneFftLogMel}). */
+    @Benchmark
+    public float[][] laneFft8k() {
+        return laneFft.features(WavDecoder.decode(wav8k, "bench-8k.wav"));
     }
 
     @Benchmark
