@@ -34,8 +34,4 @@ public final class FftCeiling {
         }
         return sum;
     }
-
-    public int transforms() {
-        return pairs.length;
-    }
 }

@@ -25,6 +25,8 @@ public final class LaneFftLogMel {
 
     /** Frame pairs per call: 2.5 s at the defaults. A multiple of 16, so every lane loop is whole vectors. */
     static final int LANES = 64;
+    /** Rows of {@link #LANES} lanes whose real and imaginary parts fill 32 kB, within L1: see {@link #transform}. */
+    private static final int L1_ROWS = 64;
 
     private final FeatureSpec spec;
     private final LogMelExtractor hark;
@@ -182,9 +184,6 @@ public final class LaneFftLogMel {
         }
         stages(2 * blockRows, n, 0, n);
     }
-
-    /** Rows of 64 lanes whose real and imaginary parts fill 32 kB. */
-    private static final int L1_ROWS = 64;
 
     private void stages(int fromSize, int toSize, int first, int end) {
         for (int size = fromSize; size <= toSize; size *= 2) {
