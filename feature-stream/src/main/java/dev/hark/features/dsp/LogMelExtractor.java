@@ -288,7 +288,6 @@ public final class LogMelExtractor {
         }
     }
 
-
     /**
      * {@code new float[rows][columns]}, row by row: C2 compiles a two-dimensional {@code new} into a call
      * to the runtime, row allocations into inline bump-the-pointer allocations.
@@ -380,45 +379,23 @@ public final class LogMelExtractor {
             System.arraycopy(mel, m * frames + from + shift, dst, from, width);
         }
         if (how == Normalisation.BAND_MEAN_STD) {
-            normalise(out, how);
+            normaliseBands(out);
         }
         return out;
     }
 
-    static void normalise(float[][] x, Normalisation how) {
-        switch (how) {
-            case NONE -> {
+    /** Each band to mean 0 and standard deviation 1 over its frames (at least {@link #STD_FLOOR}). */
+    static void normaliseBands(float[][] x) {
+        for (float[] row : x) {
+            double sum = 0;
+            double sumSq = 0;
+            for (float v : row) {
+                sum += v;
+                sumSq += (double) v * v;
             }
-            case UTTERANCE_MEAN_STD -> {
-                double sum = 0;
-                double sumSq = 0;
-                long count = 0;
-                for (float[] row : x) {
-                    for (float v : row) {
-                        sum += v;
-                        sumSq += (double) v * v;
-                    }
-                    count += row.length;
-                }
-                double mean = sum / count;
-                float std = (float) Math.max(Math.sqrt(Math.max(0, sumSq / count - mean * mean)), STD_FLOOR);
-                for (float[] row : x) {
-                    scale(row, (float) mean, std);
-                }
-            }
-            case BAND_MEAN_STD -> {
-                for (float[] row : x) {
-                    double sum = 0;
-                    double sumSq = 0;
-                    for (float v : row) {
-                        sum += v;
-                        sumSq += (double) v * v;
-                    }
-                    double mean = sum / row.length;
-                    float std = (float) Math.max(Math.sqrt(Math.max(0, sumSq / row.length - mean * mean)), STD_FLOOR);
-                    scale(row, (float) mean, std);
-                }
-            }
+            double mean = sum / row.length;
+            float std = (float) Math.max(Math.sqrt(Math.max(0, sumSq / row.length - mean * mean)), STD_FLOOR);
+            scale(row, (float) mean, std);
         }
     }
 

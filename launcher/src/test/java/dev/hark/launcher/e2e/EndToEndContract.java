@@ -220,7 +220,7 @@ abstract class EndToEndContract {
     /** The release as champion: promoted (hark models promote) when the trainer's gate kept the old one. */
     static ModelRelease champion(ClusterConfig cluster, SchemaRegistryClient registry, ModelRelease release) {
         if (!release.getChampion()) {
-            ModelPublisher.promote(cluster.bootstrapServers(), registry, release, "end-to-end test");
+            ModelPublisher.promote(cluster, registry, release, "end-to-end test");
         }
         return release;
     }

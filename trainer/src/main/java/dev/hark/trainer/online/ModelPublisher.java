@@ -47,12 +47,7 @@ public final class ModelPublisher implements AutoCloseable {
         }
     }
 
-    /** Appends {@code release} again with champion=true: the classifier swaps to it. */
-    public static void promote(String bootstrapServers, SchemaRegistryClient registry, ModelRelease release, String by) {
-        promote(new dev.hark.schemas.ClusterConfig(bootstrapServers, ""), registry, release, by);
-    }
-
-    /** {@link #promote(String, SchemaRegistryClient, ModelRelease, String)} with the cluster's client settings (security). */
+    /** Appends {@code release} again with champion=true, with the cluster's client settings: the classifier swaps to it. */
     public static void promote(dev.hark.schemas.ClusterConfig cluster, SchemaRegistryClient registry, ModelRelease release, String by) {
         Map<String, String> notes = new LinkedHashMap<>(release.getNotes());
         notes.put("promoted", Instant.now() + " by " + by);
