@@ -42,7 +42,7 @@ class StatusCommandTest {
                 new AvroSerializer<>(registry))) {
             for (int i = 0; i < 3; i++) {
                 p.send(new ProducerRecord<>(dlq0.topic(), 0, "k" + i, DeadLetters.of("status-test-stage", "status-test-reason",
-                        "test", null, java.util.Optional.empty(), "k" + i, new byte[] {1}, 0L, "k" + i, null, 0L))).get();
+                        "test", null, DeadLetters.Origin.of("test", null, null, 0L, "k" + i, new byte[] {1}), "k" + i, null, 0L))).get();
             }
         }
         // a group that has read nothing of partition 0: its lag there is the whole partition

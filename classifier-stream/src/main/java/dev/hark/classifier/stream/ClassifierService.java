@@ -14,6 +14,9 @@ import dev.hark.schemas.ClusterConfig;
 import dev.hark.schemas.StreamApps;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
+import dev.hark.schemas.serde.AvroSerializer;
+import dev.hark.schemas.streams.DeadLetterSink;
+import dev.hark.schemas.streams.StreamSafety;
 import dev.hark.telemetry.HarkMeters;
 import dev.hark.telemetry.Metrics;
 import dev.hark.telemetry.MetricsServer;
@@ -26,14 +29,25 @@ public final class ClassifierService implements AutoCloseable {
     private final ClassifierTopology.State state;
     private final AutoCloseable kafkaMetrics;
     private final AutoCloseable versionGauge;
+    private final DeadLetterSink deadLetters;
 
+    /**
+     * Waits for the schema registry (saying so) and registers what the classifier writes, so predictions
+     * and dead letters are written through a later registry outage.
+     */
     public ClassifierService(ClusterConfig cluster, ClassifierTopology.Settings settings, Path stateDir,
                              Properties overrides) {
         SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
-        registry.checkReachable();
+        StreamSafety.prepareRegistry(registry, new AvroSerializer<>(registry),
+                java.util.Map.of(Topics.AUDIO_PREDICTIONS.name(), dev.hark.avro.Prediction.getClassSchema(),
+                        Topics.AUDIO_DLQ.name(), StreamSafety.deadLetterSchema()),
+                java.util.List.of(Topics.AUDIO_FEATURES.name(), Topics.MODELS.name()));
+        this.deadLetters = new DeadLetterSink(cluster, registry, APPLICATION_ID + "-dead-letters");
         this.state = ClassifierTopology.State.fresh(settings);
-        this.streams = new KafkaStreams(ClassifierTopology.build(settings, registry, state),
-                streamsConfig(cluster, settings, stateDir, overrides));
+        Properties props = streamsConfig(cluster, settings, stateDir, overrides);
+        props.putAll(StreamSafety.handlers("classifier-stream", deadLetters));
+        this.streams = new KafkaStreams(ClassifierTopology.build(settings, registry, state), props);
+        streams.setUncaughtExceptionHandler(StreamSafety.restartWithBackoff(APPLICATION_ID));
         this.kafkaMetrics = Metrics.global().kafka(streams::metrics);
         this.versionGauge = HarkMeters.MODEL_VERSION.set(this::servingVersion, "classifier-stream");
     }
@@ -73,6 +87,7 @@ public final class ClassifierService implements AutoCloseable {
     /** Leaves the consumer group on the way out; gives up waiting after 15 s. */
     public void stop() {
         StreamApps.close(streams);
+        deadLetters.close();
         state.slot().close();
         try {
             kafkaMetrics.close();

@@ -15,6 +15,7 @@ import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;
 import dev.hark.schemas.serde.AvroSerializer;
+import dev.hark.schemas.streams.GuardedProcessor;
 
 /**
  * The classifier's topology, with nothing else in it (no Kafka connection), so tests drive it with
@@ -103,8 +104,8 @@ public final class ClassifierTopology {
 
         topology.addSource(FEATURES_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
                 FEATURES_TOPIC);
-        topology.addProcessor(CLASSIFY, () -> new ClassifyProcessor(features, state.slot(), state.accuracy(), settings),
-                FEATURES_SOURCE);
+        topology.addProcessor(CLASSIFY, GuardedProcessor.of(ClassifyProcessor.STAGE, FEATURES_TOPIC, DLQ_SINK,
+                () -> new ClassifyProcessor(features, state.slot(), state.accuracy(), settings)), FEATURES_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ClassifyProcessor.STORE),
                 Serdes.Long(), Serdes.ByteArray()).withCachingDisabled(), CLASSIFY);
         topology.addSink(PREDICTIONS_SINK, Topics.AUDIO_PREDICTIONS.name(), Serdes.String().serializer(), values, CLASSIFY);

@@ -28,6 +28,8 @@ import dev.hark.avro.Prediction;
 import dev.hark.classifier.accuracy.OnlineAccuracy;
 import dev.hark.classifier.inference.DigitModel;
 import dev.hark.schemas.DeadLetters;
+import dev.hark.schemas.input.InputChecks;
+import dev.hark.schemas.streams.RegistryRetry;
 import dev.hark.schemas.serde.HarkSerdeException;
 import dev.hark.telemetry.HarkMeters;
 
@@ -132,16 +134,16 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
 
     @Override
     public void process(Record<String, byte[]> record) {
-        String topic = context.recordMetadata().map(m -> m.topic()).orElse(ClassifierTopology.FEATURES_TOPIC);
         LogMelFeatures f;
         try {
-            f = features.deserialize(topic, record.value());
+            f = RegistryRetry.call(() -> features.deserialize(ClassifierTopology.FEATURES_TOPIC, record.value()));
         } catch (HarkSerdeException e) {
             deadLetter(held(record), e.reason().code(), e.getMessage(), e, null);
             return;
         }
-        if (f == null) {
-            deadLetter(held(record), "null-value", "a feature record without a value", null, null);
+        var problem = InputChecks.features(f);
+        if (problem.isPresent()) {
+            deadLetter(held(record), problem.get().reason(), problem.get().message(), null, null);
             return;
         }
         long now = context.currentSystemTimeMs();
@@ -214,7 +216,7 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
             Held h = Held.decode(kv.value);
             LogMelFeatures f;
             try {
-                f = features.deserialize(h.topic() == null ? ClassifierTopology.FEATURES_TOPIC : h.topic(), h.value());
+                f = RegistryRetry.call(() -> features.deserialize(ClassifierTopology.FEATURES_TOPIC, h.value()));
             } catch (HarkSerdeException e) {
                 deadLetter(h, e.reason().code(), e.getMessage(), e, null);
                 continue;
@@ -321,8 +323,10 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
 
     private void deadLetter(Held h, String reason, String message, Throwable error, LogMelFeatures f) {
         deadLetters.record();
-        context.forward(new Record<String, SpecificRecord>(h.key(), DeadLetters.of(STAGE, reason, message, error,
-                h.where(), h.key(), h.value(), h.timestamp(), f == null ? h.key() : f.getClipId(),
+        var origin = DeadLetters.Origin.of(h.topic() == null ? ClassifierTopology.FEATURES_TOPIC : h.topic(),
+                h.topic() == null ? null : h.partition(), h.topic() == null ? null : h.offset(), h.timestamp(), h.key(), h.value());
+        context.forward(new Record<String, SpecificRecord>(DeadLetters.key(h.key()), DeadLetters.of(STAGE, reason, message,
+                error, origin, f == null ? InputChecks.abbreviate(h.key()) : f.getClipId(),
                 f == null ? null : f.getDeviceId(), context.currentSystemTimeMs()), h.timestamp()),
                 ClassifierTopology.DLQ_SINK);
     }

@@ -2,9 +2,6 @@ package dev.hark.classifier.stream;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
-
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
  * A feature record waiting in the classifier's store (for its micro-batch, or for a champion): its
@@ -12,13 +9,6 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * (prediction or dead letter) is told exactly as if it had happened on arrival.
  */
 record Held(long timestamp, String topic, int partition, long offset, String key, byte[] value) {
-
-    record Where(String topic, int partition, long offset) implements RecordMetadata {
-    }
-
-    Optional<RecordMetadata> where() {
-        return topic == null ? Optional.empty() : Optional.of(new Where(topic, partition, offset));
-    }
 
     byte[] encode() {
         byte[] t = topic == null ? new byte[0] : topic.getBytes(StandardCharsets.UTF_8);

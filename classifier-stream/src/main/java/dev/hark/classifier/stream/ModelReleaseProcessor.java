@@ -68,11 +68,26 @@ final class ModelReleaseProcessor implements Processor<String, byte[], Void, Voi
                 new Gauge(() -> slot.version().orElse(-1)));
     }
 
+    /**
+     * Total: the global thread that runs this cannot be replaced, so nothing a record of {@code models}
+     * does may escape it. A release that cannot be used is logged and counted, and the serving model stays.
+     */
     @Override
     public void process(Record<String, byte[]> record) {
+        try {
+            use(record);
+        } catch (RuntimeException e) {
+            badRecords.record();
+            log.error("models: a record (key {}) could not be used and is ignored: {}",
+                    dev.hark.schemas.input.InputChecks.abbreviate(record.key()), e.toString());
+        }
+    }
+
+    private void use(Record<String, byte[]> record) {
         ModelRelease release;
         try {
-            release = releases.deserialize(dev.hark.schemas.Topics.MODELS.name(), record.value());
+            release = dev.hark.schemas.streams.RegistryRetry.call(
+                    () -> releases.deserialize(dev.hark.schemas.Topics.MODELS.name(), record.value()));
         } catch (RuntimeException e) {
             badRecords.record();
             log.error("models: a record (key {}) is not a ModelRelease and is ignored: {}", record.key(), e.getMessage());

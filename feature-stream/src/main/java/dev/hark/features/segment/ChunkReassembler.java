@@ -35,6 +35,9 @@ public final class ChunkReassembler {
 
     private final int maxPending;
     private final long maxWaitMs;
+    /** Waiting chunks' samples at most ({@link dev.hark.schemas.input.InputLimits#MAX_PENDING_BYTES}): bounds the state. */
+    private static final long MAX_PENDING_SAMPLES = dev.hark.schemas.input.InputLimits.MAX_PENDING_BYTES / 2;
+    private long pendingSamples;
 
     private boolean started;
     private long nextSequence;
@@ -70,7 +73,8 @@ public final class ChunkReassembler {
                 oldestPendingSinceMs = nowMs;
             }
             pending.put(chunk.sequence(), chunk);
-            if (pending.size() > maxPending) {
+            pendingSamples += chunk.pcm().length;
+            while (!pending.isEmpty() && (pending.size() > maxPending || pendingSamples > MAX_PENDING_SAMPLES)) {
                 skipToFirstPending(out, nowMs);
             }
         }
@@ -94,8 +98,23 @@ public final class ChunkReassembler {
         return nextSample;
     }
 
+    /** The sequence number the next chunk in order has (meaningful once a chunk has been seen). */
+    public long nextSequence() {
+        return nextSequence;
+    }
+
+    public boolean started() {
+        return started;
+    }
+
+    /** Samples held in waiting chunks. */
+    public long pendingSamples() {
+        return pendingSamples;
+    }
+
     private void skipToFirstPending(List<Piece> out, long nowMs) {
         Map.Entry<Long, Chunk> first = pending.pollFirstEntry();
+        pendingSamples -= first.getValue().pcm().length;
         nextSequence = first.getKey();
         release(first.getValue(), out);
         drainConsecutive(out);
@@ -105,6 +124,7 @@ public final class ChunkReassembler {
     private void drainConsecutive(List<Piece> out) {
         Chunk next;
         while ((next = pending.remove(nextSequence)) != null) {
+            pendingSamples -= next.pcm().length;
             release(next, out);
         }
     }
@@ -154,7 +174,9 @@ public final class ChunkReassembler {
             long seq = in.readLong();
             long start = in.readLong();
             long captured = in.readLong();
-            r.pending.put(seq, new Chunk(seq, start, UtteranceSegmenter.readShorts(in), captured));
+            Chunk c = new Chunk(seq, start, UtteranceSegmenter.readShorts(in), captured);
+            r.pending.put(seq, c);
+            r.pendingSamples += c.pcm().length;
         }
         return r;
     }

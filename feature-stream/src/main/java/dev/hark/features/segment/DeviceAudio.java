@@ -9,6 +9,8 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.hark.schemas.input.InputLimits;
+
 /**
  * Everything the stream remembers about one device: its session, the reassembly buffer, the
  * segmenter, and when it last sent anything. Turns chunks (and the passing of wall-clock time)
@@ -100,12 +102,32 @@ public final class DeviceAudio {
         } else if (rate != sampleRate) {
             throw new RejectedChunk("sample-rate-changed", "device changed its sample rate from " + sampleRate
                     + " to " + rate + " Hz within session " + session + "; start a new session to change rate");
+        } else if (reassembler.started()) {
+            rejectJumps(sequence, startSample);
         }
         lastArrivalMs = nowMs;
         ChunkReassembler.Accepted accepted = reassembler.accept(
                 new ChunkReassembler.Chunk(sequence, startSample, pcm, capturedAtMs), nowMs);
         long gaps = drainTo(cuts, accepted.pieces());
         return new Result(cuts, accepted.duplicate(), gaps, newSession);
+    }
+
+    /**
+     * A chunk far ahead of where its session's audio has got to is a broken counter, not a lost chunk:
+     * taken in, it would make an hour-long gap or leave every later chunk looking like a duplicate.
+     */
+    private void rejectJumps(long sequence, long startSample) {
+        long maxGapSamples = (long) InputLimits.MAX_GAP_SECONDS * sampleRate;
+        if (startSample - reassembler.nextSample() > maxGapSamples) {
+            throw new RejectedChunk("sample-jump", "startSample " + startSample + " is " + (startSample - reassembler.nextSample())
+                    + " samples past where session " + sessionId + " has got to (" + reassembler.nextSample() + "); at most "
+                    + InputLimits.MAX_GAP_SECONDS + " s of audio may be missing: start a new session instead");
+        }
+        // devices send chunks of 10 ms or more: an hour of them at most may be missing
+        if (sequence - reassembler.nextSequence() > InputLimits.MAX_GAP_SECONDS * 100L) {
+            throw new RejectedChunk("sequence-jump", "sequence " + sequence + " is " + (sequence - reassembler.nextSequence())
+                    + " past the next one expected in session " + sessionId + " (" + reassembler.nextSequence() + ")");
+        }
     }
 
     /**
@@ -147,7 +169,7 @@ public final class DeviceAudio {
                 cut(segmenter.accept(s.pcm()), cuts);
             } else if (piece instanceof ChunkReassembler.Gap g) {
                 gapSamples += g.length();
-                if (g.length() * 1000 <= settings.fillGapMs() * sampleRate) {
+                if (g.length() <= settings.fillGapMs() * sampleRate / 1000) {
                     cut(segmenter.accept(new short[(int) g.length()]), cuts);
                 } else {
                     cut(segmenter.skip(g.length()), cuts);

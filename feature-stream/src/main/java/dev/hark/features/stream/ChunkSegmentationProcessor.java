@@ -19,10 +19,14 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 import dev.hark.avro.AudioChunk;
 import dev.hark.avro.AudioClip;
-import dev.hark.features.audio.WavDecoder;
 import dev.hark.features.segment.DeviceAudio;
 import dev.hark.features.segment.Utterance;
 import dev.hark.schemas.DeadLetters;
+import dev.hark.schemas.Topics;
+import dev.hark.schemas.input.InputChecks;
+import dev.hark.schemas.input.InputLimits;
+import dev.hark.schemas.streams.RegistryRetry;
+import dev.hark.schemas.streams.StreamDeadLetters;
 import dev.hark.schemas.serde.HarkSerdeException;
 import dev.hark.telemetry.HarkMeters;
 
@@ -38,6 +42,7 @@ import dev.hark.telemetry.HarkMeters;
 final class ChunkSegmentationProcessor implements Processor<String, byte[], String, SpecificRecord> {
     static final String STAGE = "feature-stream.chunks";
     static final String STORE = "device-audio";
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ChunkSegmentationProcessor.class);
 
     private final Deserializer<AudioChunk> chunks;
     private final DeviceAudio.Settings settings;
@@ -85,27 +90,32 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
 
     @Override
     public void process(Record<String, byte[]> record) {
-        String topic = context.recordMetadata().map(m -> m.topic()).orElse("audio.chunks");
         AudioChunk chunk;
         try {
-            chunk = chunks.deserialize(topic, record.value());
+            chunk = RegistryRetry.call(() -> chunks.deserialize(Topics.AUDIO_CHUNKS.name(), record.value()));
         } catch (HarkSerdeException e) {
             deadLetter(record, e.reason().code(), e.getMessage(), e, null);
             return;
         }
-        String problem = validate(record.key(), chunk);
-        if (problem != null) {
-            deadLetter(record, problem.substring(0, problem.indexOf(':')), problem.substring(problem.indexOf(':') + 2),
-                    null, chunk);
+        var problem = InputChecks.chunk(record.key(), chunk);
+        if (problem.isPresent()) {
+            deadLetter(record, problem.get().reason(), problem.get().message(), null, chunk);
             return;
         }
         String device = chunk.getDeviceId();
-        DeviceAudio audio = DeviceAudio.fromBytes(store.get(device), settings);
         long now = context.currentSystemTimeMs();
+        DeviceAudio audio = load(device, now);
         DeviceAudio.Result result;
+        byte[] state;
         try {
             result = audio.accept(chunk.getSessionId(), chunk.getSequence(), chunk.getStartSample(),
                     chunk.getSampleRate(), toShorts(chunk.getPcm()), chunk.getCapturedAtMs().toEpochMilli(), now);
+            state = audio.toBytes();
+            if (state.length > InputLimits.MAX_DEVICE_STATE_BYTES) {
+                // cannot happen within the input limits; if it ever does, the chunk is refused, not the stream
+                throw new DeviceAudio.RejectedChunk("state-too-large", "taking this chunk would make device " + device
+                        + "'s state " + state.length + " bytes, over the limit of " + InputLimits.MAX_DEVICE_STATE_BYTES);
+            }
         } catch (DeviceAudio.RejectedChunk e) {
             deadLetter(record, e.reason(), e.getMessage(), e, chunk);
             return;
@@ -116,13 +126,39 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
         if (result.gapSamples() > 0) {
             gaps.record(result.gapSamples());
         }
-        store.put(device, audio.toBytes());
+        store.put(device, state);
         lastRecordWallMs = now;
         long end = chunk.getCapturedAtMs().toEpochMilli() + chunk.getPcm().remaining() / 2 * 1000L / chunk.getSampleRate();
         deviceCaptureEndMs.put(device, end);
         latestCaptureMs = Math.max(latestCaptureMs, end);
         lastLagMs = now - end;
         emit(device, result.cuts(), now);
+    }
+
+    /**
+     * The device's state from the store. State that does not decode (written by a build with a bug, or
+     * damaged) is not allowed to block the device for ever: it goes to the dead-letter topic, so the audio
+     * in it is not lost without a trace, and the device starts afresh.
+     */
+    private DeviceAudio load(String device, long now) {
+        byte[] bytes = store.get(device);
+        try {
+            return DeviceAudio.fromBytes(bytes, settings);
+        } catch (RuntimeException e) {
+            dropState(device, bytes, e, now);
+            return new DeviceAudio(settings);
+        }
+    }
+
+    private void dropState(String device, byte[] bytes, RuntimeException e, long now) {
+        log.error("device {}: its stored state cannot be used and is reset: {}", device, e.toString());
+        store.delete(device);
+        deviceCaptureEndMs.remove(device);
+        var origin = new DeadLetters.Origin(context.applicationId() + "-" + STORE + "-changelog", null, null, now,
+                device.getBytes(java.nio.charset.StandardCharsets.UTF_8), bytes);
+        context.forward(new Record<String, SpecificRecord>(DeadLetters.key(device), DeadLetters.of(STAGE,
+                "device-state-error", "device " + device + ": its segmenter state was unusable and was reset: " + e, e,
+                origin, null, device, now), now), FeatureStreamTopology.DLQ_SINK);
     }
 
     /**
@@ -148,26 +184,45 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
     /** Longer than a stalled commit or a GC pause of a busy JVM, short enough to close a device that vanished. */
     static final int QUIET_TASK_FACTOR = 10;
 
-    /** Wall clock: devices that went quiet get their open utterance closed. */
+    /**
+     * Wall clock: devices that went quiet get their open utterance closed; once a minute, devices silent
+     * for {@link InputLimits#FORGET_DEVICE_AFTER_MS} with nothing open are forgotten, so a storm of device
+     * ids cannot grow the store without bound.
+     */
     private void tick(long now) {
+        boolean sweep = now - lastSweepMs >= SWEEP_EVERY_MS;
+        if (sweep) {
+            lastSweepMs = now;
+        }
         List<KeyValue<String, byte[]>> changed = new java.util.ArrayList<>();
+        List<String> forgotten = new java.util.ArrayList<>();
+        Map<String, RuntimeException> broken = new java.util.LinkedHashMap<>();
+        Map<String, byte[]> brokenState = new java.util.HashMap<>();
         Map<String, List<DeviceAudio.Cut>> cuts = new java.util.LinkedHashMap<>();
         try (KeyValueIterator<String, byte[]> all = store.all()) {
             while (all.hasNext()) {
                 KeyValue<String, byte[]> entry = all.next();
-                DeviceAudio audio = DeviceAudio.fromBytes(entry.value, settings);
-                if (!audio.hasOpenAudio()) {
-                    continue;
-                }
-                boolean wasSpeaking = audio.speaking();
-                List<DeviceAudio.Cut> closed = audio.onTimer(now, mayBeIdle(entry.key, now));
-                if (wasSpeaking && !audio.speaking()) {
-                    idleCloses.record();
-                }
-                byte[] after = audio.toBytes();
-                if (!closed.isEmpty() || !java.util.Arrays.equals(after, entry.value)) {
-                    changed.add(KeyValue.pair(entry.key, after));
-                    cuts.put(entry.key, closed);
+                try {
+                    DeviceAudio audio = DeviceAudio.fromBytes(entry.value, settings);
+                    if (!audio.hasOpenAudio()) {
+                        if (sweep && now - audio.lastArrivalMs() >= InputLimits.FORGET_DEVICE_AFTER_MS) {
+                            forgotten.add(entry.key);
+                        }
+                        continue;
+                    }
+                    boolean wasSpeaking = audio.speaking();
+                    List<DeviceAudio.Cut> closed = audio.onTimer(now, mayBeIdle(entry.key, now));
+                    if (wasSpeaking && !audio.speaking()) {
+                        idleCloses.record();
+                    }
+                    byte[] after = audio.toBytes();
+                    if (!closed.isEmpty() || !java.util.Arrays.equals(after, entry.value)) {
+                        changed.add(KeyValue.pair(entry.key, after));
+                        cuts.put(entry.key, closed);
+                    }
+                } catch (RuntimeException e) {
+                    broken.put(entry.key, e);
+                    brokenState.put(entry.key, entry.value);
                 }
             }
         }
@@ -175,7 +230,16 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
             store.put(entry.key, entry.value);
             emit(entry.key, cuts.get(entry.key), now);
         }
+        for (String device : forgotten) {
+            store.delete(device);
+            deviceCaptureEndMs.remove(device);
+        }
+        broken.forEach((device, e) -> dropState(device, brokenState.get(device), e, now));
     }
+
+    /** How often the timer looks for devices to forget. */
+    static final long SWEEP_EVERY_MS = 60_000;
+    private long lastSweepMs;
 
     private void emit(String device, List<DeviceAudio.Cut> cuts, long now) {
         for (DeviceAudio.Cut cut : cuts) {
@@ -201,28 +265,6 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
         }
     }
 
-    /** Null when the chunk is usable, else "reason: message". */
-    static String validate(String key, AudioChunk chunk) {
-        if (chunk == null) {
-            return "null-value: a chunk record without a value";
-        }
-        if (key == null || !key.equals(chunk.getDeviceId())) {
-            return "key-not-device-id: chunks must be keyed by their deviceId ('" + chunk.getDeviceId()
-                    + "') so one device's audio stays in one partition; the key was '" + key + "'";
-        }
-        int rate = chunk.getSampleRate();
-        if (rate < WavDecoder.MIN_RATE || rate > WavDecoder.MAX_RATE) {
-            return "bad-rate: sample rate " + rate + " Hz is outside " + WavDecoder.MIN_RATE + "–" + WavDecoder.MAX_RATE + " Hz";
-        }
-        if (chunk.getPcm().remaining() % 2 != 0) {
-            return "truncated: PCM has an odd number of bytes (" + chunk.getPcm().remaining() + ")";
-        }
-        if (chunk.getSequence() < 0 || chunk.getStartSample() < 0) {
-            return "bad-position: sequence and startSample must not be negative";
-        }
-        return null;
-    }
-
     static short[] toShorts(ByteBuffer pcm) {
         ByteBuffer le = pcm.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);
         short[] out = new short[le.remaining() / 2];
@@ -238,9 +280,9 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
 
     private void deadLetter(Record<String, byte[]> record, String reason, String message, Throwable error,
                             AudioChunk chunk) {
-        context.forward(new Record<String, SpecificRecord>(record.key(), DeadLetters.of(STAGE, reason, message, error,
-                context.recordMetadata(), record.key(), record.value(), record.timestamp(), null,
-                chunk == null ? record.key() : chunk.getDeviceId(), context.currentSystemTimeMs()), record.timestamp()),
-                FeatureStreamTopology.DLQ_SINK);
+        String device = chunk == null || chunk.getDeviceId() == null ? record.key() : chunk.getDeviceId().toString();
+        context.forward(new Record<String, SpecificRecord>(DeadLetters.key(record.key()), DeadLetters.of(STAGE, reason,
+                message, error, StreamDeadLetters.origin(context, record, Topics.AUDIO_CHUNKS.name()), null,
+                device, context.currentSystemTimeMs()), record.timestamp()), FeatureStreamTopology.DLQ_SINK);
     }
 }

@@ -16,10 +16,13 @@ import dev.hark.avro.LogMelFeatures;
 import dev.hark.features.audio.Audio;
 import dev.hark.features.audio.AudioFormatException;
 import dev.hark.features.audio.Pcm16;
-import dev.hark.features.audio.WavDecoder;
 import dev.hark.features.dsp.Float32Matrix;
 import dev.hark.features.dsp.LogMelExtractor;
 import dev.hark.schemas.DeadLetters;
+import dev.hark.schemas.Topics;
+import dev.hark.schemas.input.InputChecks;
+import dev.hark.schemas.streams.RegistryRetry;
+import dev.hark.schemas.streams.StreamDeadLetters;
 import dev.hark.schemas.serde.HarkSerdeException;
 import dev.hark.telemetry.HarkMeters;
 
@@ -49,16 +52,16 @@ final class ClipFeaturesProcessor implements Processor<String, byte[], String, S
 
     @Override
     public void process(Record<String, byte[]> record) {
-        String topic = context.recordMetadata().map(m -> m.topic()).orElse("audio.clips");
         AudioClip clip;
         try {
-            clip = clips.deserialize(topic, record.value());
+            clip = RegistryRetry.call(() -> clips.deserialize(Topics.AUDIO_CLIPS.name(), record.value()));
         } catch (HarkSerdeException e) {
             deadLetter(record, e.reason().code(), e.getMessage(), e, null);
             return;
         }
-        if (clip == null) {
-            deadLetter(record, "null-value", "a clip record without a value", null, null);
+        var problem = InputChecks.clip(clip);
+        if (problem.isPresent()) {
+            deadLetter(record, problem.get().reason(), problem.get().message(), null, clip);
             return;
         }
         try {
@@ -79,20 +82,9 @@ final class ClipFeaturesProcessor implements Processor<String, byte[], String, S
     }
 
     LogMelFeatures features(AudioClip clip) {
-        String name = "clip " + clip.getClipId();
+        // InputChecks.clip has passed: rate, length and sample alignment are within the limits
         int rate = clip.getSampleRate();
-        if (rate < WavDecoder.MIN_RATE || rate > WavDecoder.MAX_RATE) {
-            throw new AudioFormatException(AudioFormatException.Reason.BAD_RATE, name,
-                    "sample rate " + rate + " Hz is outside " + WavDecoder.MIN_RATE + "–" + WavDecoder.MAX_RATE + " Hz");
-        }
         ByteBuffer pcm = clip.getPcm().duplicate();
-        if (pcm.remaining() % 2 != 0) {
-            throw new AudioFormatException(AudioFormatException.Reason.TRUNCATED, name,
-                    "PCM has an odd number of bytes (" + pcm.remaining() + "): 16-bit samples are cut");
-        }
-        if (pcm.remaining() == 0) {
-            throw new AudioFormatException(AudioFormatException.Reason.EMPTY, name, "the clip has no samples");
-        }
         float[][] logMel = extractor.features(Audio.mono(Pcm16.toFloats(pcm), rate));
         return LogMelFeatures.newBuilder()
                 .setClipId(clip.getClipId())
@@ -116,8 +108,8 @@ final class ClipFeaturesProcessor implements Processor<String, byte[], String, S
 
     private void deadLetter(Record<String, byte[]> record, String reason, String message, Throwable error,
                             AudioClip clip) {
-        context.forward(new Record<String, SpecificRecord>(record.key(), DeadLetters.of(STAGE, reason, message, error,
-                context.recordMetadata(), record.key(), record.value(), record.timestamp(),
+        context.forward(new Record<String, SpecificRecord>(DeadLetters.key(record.key()), DeadLetters.of(STAGE, reason,
+                message, error, StreamDeadLetters.origin(context, record, Topics.AUDIO_CLIPS.name()),
                 clip == null ? record.key() : clip.getClipId(), clip == null ? null : clip.getDeviceId(),
                 context.currentSystemTimeMs()), record.timestamp()), FeatureStreamTopology.DLQ_SINK);
     }

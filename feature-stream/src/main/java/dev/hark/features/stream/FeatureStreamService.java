@@ -2,12 +2,19 @@ package dev.hark.features.stream;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
 import org.apache.kafka.streams.KafkaStreams;
 
+import dev.hark.avro.AudioClip;
+import dev.hark.avro.LogMelFeatures;
 import dev.hark.schemas.ClusterConfig;
+import dev.hark.schemas.Topics;
+import dev.hark.schemas.serde.AvroSerializer;
+import dev.hark.schemas.streams.DeadLetterSink;
+import dev.hark.schemas.streams.StreamSafety;
 import dev.hark.schemas.StreamApps;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.telemetry.Metrics;
@@ -22,13 +29,25 @@ public final class FeatureStreamService implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final AutoCloseable kafkaMetrics;
+    private final DeadLetterSink deadLetters;
 
+    /**
+     * Waits for the schema registry (saying so) and registers what the stream writes, so dead letters and
+     * outputs are written through a later registry outage.
+     */
     public FeatureStreamService(ClusterConfig cluster, FeatureStreamTopology.Settings settings, Path stateDir,
                                 Properties overrides) {
         SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
-        registry.checkReachable();
-        this.streams = new KafkaStreams(FeatureStreamTopology.build(settings, registry),
-                streamsConfig(cluster, stateDir, overrides));
+        StreamSafety.prepareRegistry(registry, new AvroSerializer<>(registry),
+                Map.of(Topics.AUDIO_CLIPS.name(), AudioClip.getClassSchema(),
+                        Topics.AUDIO_FEATURES.name(), LogMelFeatures.getClassSchema(),
+                        Topics.AUDIO_DLQ.name(), StreamSafety.deadLetterSchema()),
+                List.of(Topics.AUDIO_CHUNKS.name(), Topics.AUDIO_CLIPS.name()));
+        this.deadLetters = new DeadLetterSink(cluster, registry, APPLICATION_ID + "-dead-letters");
+        Properties props = streamsConfig(cluster, stateDir, overrides);
+        props.putAll(StreamSafety.handlers("feature-stream", deadLetters));
+        this.streams = new KafkaStreams(FeatureStreamTopology.build(settings, registry), props);
+        streams.setUncaughtExceptionHandler(StreamSafety.restartWithBackoff(APPLICATION_ID));
         this.kafkaMetrics = Metrics.global().kafka(streams::metrics);
     }
 
@@ -52,6 +71,7 @@ public final class FeatureStreamService implements AutoCloseable {
      */
     public void stop() {
         StreamApps.close(streams);
+        deadLetters.close();
         try {
             kafkaMetrics.close();
         } catch (Exception e) {

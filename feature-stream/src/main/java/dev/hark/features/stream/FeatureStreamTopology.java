@@ -16,6 +16,7 @@ import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;
 import dev.hark.schemas.serde.AvroSerializer;
+import dev.hark.schemas.streams.GuardedProcessor;
 
 /**
  * The feature stream's topology, with nothing else in it (no Kafka connection), so tests drive it
@@ -28,7 +29,8 @@ import dev.hark.schemas.serde.AvroSerializer;
  * </pre>
  *
  * Sources read bytes and decode inside the processors, so a record that does not decode becomes a
- * dead letter with its original bytes instead of stopping the application.
+ * dead letter with its original bytes instead of stopping the application; every processor is
+ * {@link GuardedProcessor guarded}, so no exception a record causes escapes it.
  */
 public final class FeatureStreamTopology {
     static final String CHUNKS_SOURCE = "chunks";
@@ -59,8 +61,8 @@ public final class FeatureStreamTopology {
         Topology topology = new Topology();
         topology.addSource(CHUNKS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
                 Topics.AUDIO_CHUNKS.name());
-        topology.addProcessor(SEGMENTER,
-                () -> new ChunkSegmentationProcessor(chunks, settings.segmentation(), settings.punctuateEvery()),
+        topology.addProcessor(SEGMENTER, GuardedProcessor.of(ChunkSegmentationProcessor.STAGE, Topics.AUDIO_CHUNKS.name(),
+                DLQ_SINK, () -> new ChunkSegmentationProcessor(chunks, settings.segmentation(), settings.punctuateEvery())),
                 CHUNKS_SOURCE);
         topology.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(ChunkSegmentationProcessor.STORE), Serdes.String(), Serdes.ByteArray())
@@ -72,7 +74,8 @@ public final class FeatureStreamTopology {
 
         topology.addSource(CLIPS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
                 Topics.AUDIO_CLIPS.name());
-        topology.addProcessor(LOG_MEL, () -> new ClipFeaturesProcessor(clips, extractor), CLIPS_SOURCE);
+        topology.addProcessor(LOG_MEL, GuardedProcessor.of(ClipFeaturesProcessor.STAGE, Topics.AUDIO_CLIPS.name(), DLQ_SINK,
+                () -> new ClipFeaturesProcessor(clips, extractor)), CLIPS_SOURCE);
         topology.addSink(FEATURES_SINK, Topics.AUDIO_FEATURES.name(), Serdes.String().serializer(), values, LOG_MEL);
 
         topology.addSink(DLQ_SINK, Topics.AUDIO_DLQ.name(), Serdes.String().serializer(), values, SEGMENTER, LOG_MEL);

@@ -172,6 +172,33 @@ public final class SchemaRegistryClient {
         send("PUT", "/config/" + encode(subject), body.toString(), "set compatibility of '" + subject + "'");
     }
 
+    /**
+     * Fetches every version of {@code subject} into the cache, so records written with any of them read
+     * without asking the registry again (through an outage, say). A subject that does not exist yet is
+     * simply empty. Returns the ids.
+     */
+    public List<Integer> preload(String subject) {
+        JsonNode versions;
+        try {
+            versions = send("GET", "/subjects/" + encode(subject) + "/versions", null,
+                    "list the versions of subject '" + subject + "'");
+        } catch (SchemaRegistryException e) {
+            if (e.isNotFound()) {
+                return List.of();
+            }
+            throw e;
+        }
+        List<Integer> ids = new ArrayList<>();
+        for (JsonNode v : versions) {
+            JsonNode answer = send("GET", "/subjects/" + encode(subject) + "/versions/" + v.asInt(), null,
+                    "fetch version " + v.asInt() + " of subject '" + subject + "'");
+            RegisteredSchema r = toRegistered(answer, subject);
+            schemasById.putIfAbsent(r.id(), r.schema());
+            ids.add(r.id());
+        }
+        return ids;
+    }
+
     public List<String> subjects() {
         JsonNode answer = send("GET", "/subjects", null, "list subjects");
         List<String> subjects = new ArrayList<>();

@@ -81,6 +81,15 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
         return out.toByteArray();
     }
 
+    /**
+     * Registers (or finds) {@code schema} for {@code topic} now, so records of it are written later without
+     * asking the registry: what a stage must be able to write through a registry outage, its dead letters
+     * first of all, is registered when it starts.
+     */
+    public int preregister(String topic, Schema schema) {
+        return schemaId(topic, schema);
+    }
+
     private int schemaId(String topic, Schema schema) {
         String subject = subject(topic, isKey);
         Map<Schema, Integer> ids = idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
