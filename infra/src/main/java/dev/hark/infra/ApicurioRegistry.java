@@ -116,7 +116,10 @@ public final class ApicurioRegistry implements AutoCloseable {
 
     /**
      * Runs the registry under a small shell that stops it when this JVM goes away, even by kill -9:
-     * otherwise an orphaned registry keeps the port and the next start fails.
+     * otherwise an orphaned registry keeps the port and the next start fails. The shell starts the
+     * watchdog loop in the background and then becomes the registry ({@code exec}), so the
+     * {@link Process} is the registry's JVM itself: its pid, its exit and {@code destroy()} are the
+     * registry's, which is what {@link SupervisedRegistry} watches.
      */
     static List<String> withWatchdog(List<String> command) {
         if (!Files.isExecutable(Path.of("/bin/sh"))) {
@@ -127,10 +130,10 @@ public final class ApicurioRegistry implements AutoCloseable {
             quoted.append(" '").append(arg.replace("'", "'\\''")).append('\'');
         }
         long parent = ProcessHandle.current().pid();
-        String script = "exec 0</dev/null; " + quoted.substring(1) + " & child=$!; "
-                + "trap 'kill $child 2>/dev/null; wait $child; exit 0' TERM INT; "
-                + "while kill -0 " + parent + " 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done; "
-                + "kill $child 2>/dev/null; wait $child";
+        String script = "exec 0</dev/null; "
+                + "(while kill -0 " + parent + " 2>/dev/null && kill -0 $$ 2>/dev/null; do sleep 1; done; "
+                + "kill $$ 2>/dev/null) & "
+                + "exec" + quoted;
         // its own session: nothing the registry (or a terminal's Ctrl-C) does to its process group
         // reaches the JVM that started it, and the watchdog alone decides when it stops
         return Files.isExecutable(Path.of("/usr/bin/setsid"))
@@ -151,8 +154,14 @@ public final class ApicurioRegistry implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** The registry JVM's process id. */
     public long pid() {
         return process.pid();
+    }
+
+    /** Completes with the exit code when the registry process ends, however it ends (128 + N: signal N). */
+    public java.util.concurrent.CompletableFuture<Integer> onExit() {
+        return process.onExit().thenApply(Process::exitValue);
     }
 
     private void awaitReady(Duration timeout) {

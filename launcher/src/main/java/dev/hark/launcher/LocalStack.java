@@ -11,13 +11,16 @@ import java.util.concurrent.CompletionException;
 import dev.hark.infra.ApicurioRegistry;
 import dev.hark.infra.LocalKafkaBroker;
 import dev.hark.infra.Ports;
+import dev.hark.infra.SupervisedRegistry;
 import dev.hark.schemas.TopicAdmin;
 import dev.hark.schemas.Topics;
 
 /**
  * The embedded default: a real single-node Kafka (KRaft) and a real schema registry, both keeping
  * their data under one directory, with every Hark topic created. {@code hark up} runs it until
- * Ctrl-C; other commands (demo) can start it for their own run.
+ * Ctrl-C; other commands (demo) can start it for their own run. The registry is a child process that
+ * is started again, on the same port and data, whenever it dies ({@link SupervisedRegistry}); each
+ * death and restart is a line on standard error.
  */
 public final class LocalStack implements AutoCloseable {
 
@@ -28,10 +31,10 @@ public final class LocalStack implements AutoCloseable {
 
     private final Settings settings;
     private final LocalKafkaBroker kafka;
-    private final ApicurioRegistry registry;
+    private final SupervisedRegistry registry;
     private final List<String> createdTopics;
 
-    private LocalStack(Settings settings, LocalKafkaBroker kafka, ApicurioRegistry registry, List<String> created) {
+    private LocalStack(Settings settings, LocalKafkaBroker kafka, SupervisedRegistry registry, List<String> created) {
         this.settings = settings;
         this.kafka = kafka;
         this.registry = registry;
@@ -47,17 +50,17 @@ public final class LocalStack implements AutoCloseable {
 
         Path dir = s.dataDir().toAbsolutePath();
         // the registry is a separate JVM: start it while Kafka starts here
-        CompletableFuture<ApicurioRegistry> registry = CompletableFuture.supplyAsync(() -> ApicurioRegistry.start(
+        CompletableFuture<SupervisedRegistry> registry = CompletableFuture.supplyAsync(() -> SupervisedRegistry.start(
                 new ApicurioRegistry.Options(s.host(), s.registryPort(), dir, dir.resolve("logs/registry.log"),
-                        Duration.ofSeconds(90))));
+                        Duration.ofSeconds(90)), LocalStack::notice));
         LocalKafkaBroker kafka;
         try {
             kafka = LocalKafkaBroker.start(dir, s.host(), s.kafkaPort(), s.controllerPort());
         } catch (RuntimeException e) {
-            registry.thenAccept(ApicurioRegistry::close);
+            registry.thenAccept(SupervisedRegistry::close);
             throw e;
         }
-        ApicurioRegistry reg;
+        SupervisedRegistry reg;
         try {
             reg = registry.join();
         } catch (CompletionException e) {
@@ -81,6 +84,16 @@ public final class LocalStack implements AutoCloseable {
 
     public String registryUrl() {
         return registry.confluentUrl();
+    }
+
+    /** Called first when shutting down: a registry that dies from now on is not started again. */
+    public void stopSupervising() {
+        registry.stopSupervising();
+    }
+
+    private static void notice(String message) {
+        System.err.println(java.time.LocalTime.now().withNano(0) + " " + message);
+        System.err.flush();
     }
 
     public List<String> createdTopics() {

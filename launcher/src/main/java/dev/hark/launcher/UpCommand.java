@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 import dev.hark.schemas.ClusterConfig;
+import dev.hark.telemetry.InfraChecks;
 import dev.hark.telemetry.JvmMetrics;
 import dev.hark.telemetry.Metrics;
 import dev.hark.telemetry.MetricsServer;
@@ -89,12 +90,18 @@ final class UpCommand implements Callable<Integer> {
         out.println("registry=" + stack.registryUrl());
         out.flush();
 
+        ClusterConfig cluster = new ClusterConfig(stack.bootstrapServers(), stack.registryUrl());
+        // /health: Kafka and the registry first, then each service
+        InfraChecks.KafkaCheck kafkaCheck = InfraChecks.kafka(cluster.clientProperties());
+        if (http != null) {
+            http.check("kafka", kafkaCheck).check("registry", InfraChecks.registry(stack.registryUrl()));
+        }
         Services services;
         try {
-            services = noServices ? Services.none()
-                    : Services.start(new ClusterConfig(stack.bootstrapServers(), stack.registryUrl()), dir.resolve("streams"));
+            services = noServices ? Services.none() : Services.start(cluster, dir.resolve("streams"));
         } catch (RuntimeException e) {
             stack.close();
+            kafkaCheck.close();
             if (http != null) {
                 http.close();
             }
@@ -110,12 +117,14 @@ final class UpCommand implements Callable<Integer> {
             long s0 = System.nanoTime();
             err.println("Stopping ...");
             try {
+                stack.stopSupervising(); // a registry that dies while stopping stays down
                 services.close();
                 stack.close();
             } finally {
                 if (http != null) {
                     http.close();
                 }
+                kafkaCheck.close();
                 err.printf("Stopped in %.1f s. Data kept in %s%n", (System.nanoTime() - s0) / 1e9, dir);
                 err.flush();
                 stopped.countDown();
