@@ -121,7 +121,9 @@ public final class ClassifierService implements AutoCloseable {
         Path stateDir = Path.of(env.getOrDefault("HARK_STATE_DIR", "/tmp/hark-classifier-stream"));
         ClassifierService service = new ClassifierService(cluster, ClassifierTopology.Settings.defaults(), stateDir,
                 StreamApps.envOverrides(env));
-        MetricsServer http = MetricsServer.start(MetricsServer.portFromEnv(env)).check("classifier-stream", service::health);
+        MetricsServer http = MetricsServer.start(MetricsServer.portFromEnv(env)).check("classifier-stream", service::health)
+                .check("kafka", dev.hark.telemetry.InfraChecks.kafka(cluster.clientProperties()))
+                .check("registry", dev.hark.telemetry.InfraChecks.registry(cluster.registryUrl()));
         StreamApps.runUntilShutdown(service::start, () -> {
             service.stop();
             http.close();

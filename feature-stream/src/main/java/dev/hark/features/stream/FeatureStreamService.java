@@ -101,7 +101,9 @@ public final class FeatureStreamService implements AutoCloseable {
         Path stateDir = Path.of(env.getOrDefault("HARK_STATE_DIR", "/tmp/hark-feature-stream"));
         FeatureStreamService service = new FeatureStreamService(cluster, FeatureStreamTopology.Settings.defaults(),
                 stateDir, StreamApps.envOverrides(env));
-        MetricsServer http = MetricsServer.start(MetricsServer.portFromEnv(env)).check("feature-stream", service::health);
+        MetricsServer http = MetricsServer.start(MetricsServer.portFromEnv(env)).check("feature-stream", service::health)
+                .check("kafka", dev.hark.telemetry.InfraChecks.kafka(cluster.clientProperties()))
+                .check("registry", dev.hark.telemetry.InfraChecks.registry(cluster.registryUrl()));
         StreamApps.runUntilShutdown(service::start, () -> {
             service.stop();
             http.close();
