@@ -65,7 +65,9 @@ public final class KafkaTestCluster implements AutoCloseable {
                     .setConfigProp("group.initial.rebalance.delay.ms", "0")
                     .setConfigProp("share.coordinator.state.topic.replication.factor", String.valueOf(replication))
                     .setConfigProp("share.coordinator.state.topic.min.isr", String.valueOf(minIsr))
-                    .setConfigProp("auto.create.topics.enable", "false");
+                    .setConfigProp("auto.create.topics.enable", "false")
+                    // as `hark up`'s broker (LocalKafkaBroker): records up to 20 MiB, so tests meet oversized input too
+                    .setConfigProp("message.max.bytes", String.valueOf(20 * 1024 * 1024));
             extraConfig.forEach(builder::setConfigProp);
             KafkaClusterTestKit kit = builder.build();
             KafkaTestCluster cluster = new KafkaTestCluster(kit, brokers);
