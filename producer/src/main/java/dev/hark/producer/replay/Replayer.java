@@ -102,6 +102,10 @@ public final class Replayer implements AutoCloseable {
                 progress.accept(++done);
                 continue;
             }
+            if (audio.sampleRate() > dev.hark.schemas.input.InputLimits.MAX_RATE) {
+                // Kafka takes audio up to 48 kHz; the features are computed far below that anyway
+                audio = dev.hark.features.audio.Resampler.toRate(audio, dev.hark.schemas.input.InputLimits.MAX_RATE);
+            }
             Instant now = Instant.now();
             AudioClip clip = AudioClip.newBuilder()
                     .setClipId(clipId(e))
@@ -113,6 +117,14 @@ public final class Replayer implements AutoCloseable {
                     .setCapturedAtMs(now)
                     .setClipCreatedAtMs(now)
                     .build();
+            // the stages' own check, before sending: a file they would refuse is reported here, not dead-lettered
+            var problem = target.labeled() ? dev.hark.schemas.input.InputChecks.labeledClip(clip)
+                    : dev.hark.schemas.input.InputChecks.clip(clip);
+            if (problem.isPresent()) {
+                failures.add(new Failure(e.name(), "not sent: " + problem.get()));
+                progress.accept(++done);
+                continue;
+            }
             int topics = (target.labeled() ? 1 : 0) + (target.classify() ? 1 : 0);
             AtomicInteger acked = new AtomicInteger();
             AtomicInteger failedOnce = new AtomicInteger();
