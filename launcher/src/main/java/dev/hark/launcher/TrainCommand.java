@@ -127,15 +127,29 @@ final class TrainCommand implements Callable<Integer> {
         ClusterConfig cluster = clusterOptions.cluster();
         SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
         Path state = Files.createTempDirectory("hark-train-online");
+        // A throwaway group and store, and no dead letters: the trainer service (group hark-trainer) dead-letters
+        // every invalid labeled clip once; a second reader writing them too would double them.
         OnlineTrainer.Settings settings = OnlineTrainer.Settings.defaults(cluster, state).withOptions(options)
-                .withHoldoutSpeakers(holdout).withGroup("hark-train-once-" + UUID.randomUUID());
+                .withHoldoutSpeakers(holdout).withGroup("hark-train-once-" + UUID.randomUUID()).withDeadLetters(false);
         try (OnlineTrainer trainer = new OnlineTrainer(settings, registry)) {
             System.err.println("reading " + Topics.AUDIO_CLIPS_LABELED.name() + " from " + cluster.bootstrapServers());
             trainer.catchUp(Duration.ofMinutes(5));
             OnlineTrainer.Status st = trainer.status();
-            System.err.println(st.storedClips() + " labeled clips (" + st.duplicates() + " duplicates, " + st.deadLetters()
-                    + " dead letters)");
-            ModelRelease r = trainer.retrain("hark train --online", new Bars());
+            System.err.println(st.storedClips() + " labeled clips (" + st.duplicates() + " duplicates)");
+            if (st.invalid() > 0) {
+                System.err.println(st.invalid() + " invalid record(s) skipped; the trainer service dead-letters them to "
+                        + Topics.AUDIO_DLQ.name() + " (hark tail " + Topics.AUDIO_DLQ.name() + ")");
+            }
+            ModelRelease r;
+            try {
+                r = trainer.retrain("hark train --online", new Bars());
+            } finally {
+                int excluded = trainer.status().excluded();
+                if (excluded > 0) {
+                    System.err.println(excluded + " clip(s) could not be trained on and were left out; the trainer "
+                            + "service dead-letters them (reason " + OnlineTrainer.TRAINING_ERROR + ")");
+                }
+            }
             System.out.printf(Locale.ROOT, "published model v%d: %s%n", r.getVersion(), r.getNotes().get("decision"));
             System.out.printf(Locale.ROOT, "held-out speakers %s: candidate %.2f %%%s%n", r.getEvaluationSpeakers(),
                     100 * r.getCandidateAccuracy(), r.getChampionAccuracy() == null ? ""

@@ -19,6 +19,10 @@ import dev.hark.trainer.model.TrainingOptions;
  *       {@code HARK_TRAIN_THREADS} (training threads, default: the trainer's);</li>
  *   <li>{@code HARK_METRICS_PORT} (9464): {@code /metrics} (training progress among them) and {@code /health}.</li>
  * </ul>
+ * The service is group {@value OnlineTrainer#GROUP}: it dead-letters every invalid labeled clip to
+ * {@code audio.dlq} exactly once (transactionally with its offsets). It does not stop for a bad record,
+ * nor for the registry or a broker being away: it waits for them (with {@code /health} down and saying
+ * why), so it is started without checking that they are up.
  */
 public final class TrainerMain {
     private TrainerMain() {
@@ -53,9 +57,10 @@ public final class TrainerMain {
         Map<String, String> env = System.getenv();
         OnlineTrainer.Settings settings = settings(env);
         SchemaRegistryClient registry = new SchemaRegistryClient(settings.cluster().registryUrl());
-        registry.checkReachable();
         OnlineTrainer trainer = new OnlineTrainer(settings, registry);
-        MetricsServer http = MetricsServer.start(MetricsServer.portFromEnv(env)).check("trainer", trainer::health);
+        MetricsServer http = MetricsServer.start(MetricsServer.portFromEnv(env)).check("trainer", trainer::health)
+                .check("kafka", dev.hark.telemetry.InfraChecks.kafka(settings.cluster().clientProperties()))
+                .check("registry", dev.hark.telemetry.InfraChecks.registry(settings.cluster().registryUrl()));
         StreamApps.runUntilShutdown(trainer::start, () -> {
             trainer.close();
             http.close();

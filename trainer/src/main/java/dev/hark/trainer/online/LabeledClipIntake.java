@@ -1,0 +1,179 @@
+package dev.hark.trainer.online;
+
+import dev.hark.avro.AudioClip;
+import dev.hark.avro.DeadLetter;
+import dev.hark.schemas.DeadLetters;
+import dev.hark.schemas.input.InputChecks;
+import dev.hark.schemas.registry.SchemaRegistryClient;
+import dev.hark.schemas.registry.SchemaRegistryException;
+import dev.hark.schemas.serde.AvroDeserializer;
+import dev.hark.schemas.serde.HarkSerdeException;
+import dev.hark.schemas.streams.RegistryOutageException;
+import dev.hark.schemas.streams.RegistryRetry;
+import dev.hark.trainer.online.LabeledClipStore.AddResult;
+import dev.hark.trainer.online.LabeledClipStore.ClipOrigin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import java.io.IOException;
+import java.util.Optional;
+
+/**
+ * What the online trainer does with one record of {@code audio.clips.labeled}, without Kafka around it:
+ * decode it, check it ({@link InputChecks#labeledClip}, the one validation every stage uses), and either
+ * store the clip or refuse the record with the reason its dead letter will carry. Nothing a record holds
+ * makes {@link #take} throw: tombstones, bytes that are not Avro, another schema, an id the registry
+ * does not know, a clip that fails the checks, all come back as {@link Refused}. What does throw is
+ * trouble that is not the record's, and that a retry of the same record can get past:
+ * <ul>
+ *   <li>{@link RegistryOutageException}: the registry did not answer (or answered with a server error)
+ *       for a schema id this trainer has not seen yet, for a few seconds of retrying in place;</li>
+ *   <li>{@link IOException}: the store could not be written.</li>
+ * </ul>
+ * The caller then gives the whole batch back (no offset moves) and tries again later.
+ */
+public final class LabeledClipIntake {
+
+    /** What became of a record. */
+    public sealed interface Outcome permits Stored, AlreadyStored, Duplicate, Refused {}
+
+    /** A new clip, appended to the store. */
+    public record Stored(String clipId) implements Outcome {}
+
+    /** The record that stored this clip, read again (its batch was given back, or the trainer crashed before committing it). */
+    public record AlreadyStored(String clipId) implements Outcome {}
+
+    /** Another record with the id of a clip already in the store: the store keeps the first. */
+    public record Duplicate(String clipId) implements Outcome {}
+
+    /** Not a clip the trainer can use: one dead letter, never stored. */
+    public record Refused(String reason, String message, Throwable error, String clipId, String deviceId)
+            implements Outcome {}
+
+    private final AvroDeserializer<AudioClip> clips;
+    private final LabeledClipStore store;
+
+    public LabeledClipIntake(SchemaRegistryClient registry, LabeledClipStore store) {
+        this.clips = AvroDeserializer.specific(registry, AudioClip.class);
+        this.store = store;
+    }
+
+    /**
+     * Stores the record's clip or says why not.
+     *
+     * @throws RegistryOutageException when the registry cannot be asked about the record's schema id
+     * @throws IOException             when the store cannot be written
+     */
+    public Outcome take(ConsumerRecord<byte[], byte[]> r) throws IOException {
+        AudioClip clip;
+        try {
+            Object decoded = decode(r);
+            if (decoded instanceof Refused refused) {
+                return refused;
+            }
+            clip = (AudioClip) decoded;
+        } catch (RegistryOutageException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            return new Refused("undecodable-record", "not an AudioClip this trainer can read: " + e, e, null, null);
+        }
+        Optional<InputChecks.Problem> problem;
+        try {
+            problem = InputChecks.labeledClip(clip);
+        } catch (RuntimeException e) { // the checks are total; should one not be, the record is still only refused
+            return new Refused("invalid-record", "the input checks failed on this record: " + e, e, id(clip), null);
+        }
+        if (problem.isPresent()) {
+            return new Refused(problem.get().reason(), problem.get().message(), null, id(clip), deviceId(clip));
+        }
+        AddResult added;
+        try {
+            added = store.add(clip, origin(r));
+        } catch (IOException e) {
+            throw e;
+        } catch (RuntimeException e) { // the clip could not be encoded for the store: nothing was written
+            return new Refused("unstorable-record", "the clip could not be written to the store: " + e, e,
+                    id(clip), deviceId(clip));
+        }
+        return switch (added) {
+            case ADDED -> new Stored(clip.getClipId());
+            case ALREADY_STORED -> new AlreadyStored(clip.getClipId());
+            case DUPLICATE -> new Duplicate(clip.getClipId());
+        };
+    }
+
+    /** The clip, or a {@link Refused} for a record that is not one; throws on a registry outage only. */
+    private Object decode(ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() == null) {
+            return InputChecks.labeledClip(null).map(p -> (Object) new Refused(p.reason(), p.message(), null, null, null))
+                    .orElseThrow();
+        }
+        return RegistryRetry.call(() -> {
+            try {
+                return clips.deserialize(r.topic(), r.value());
+            } catch (HarkSerdeException e) {
+                if (registryTrouble(e)) {
+                    throw e; // retried in place, then a RegistryOutageException
+                }
+                // the record's own fault: not our wire format, an unknown schema id, bytes that do not decode
+                return new Refused(e.reason().code(), e.getMessage(), e, null, null);
+            }
+        });
+    }
+
+    /**
+     * Whether a failure to decode is the registry's trouble rather than the record's. The registry not
+     * answering, or answering with a server error, is; so is a refusal that is about us (401/403: wrong
+     * credentials, 429: slow down), which a later retry gets past once it is fixed. A 400 or 422 (an id
+     * the registry cannot even look up, such as a negative one) and a schema that is not Avro are the
+     * record's: {@link RegistryRetry#transientFailure} counts every registry error as transient, which
+     * would hold such a record (and every record behind it) forever.
+     */
+    static boolean registryTrouble(HarkSerdeException e) {
+        if (e.reason() == HarkSerdeException.Reason.REGISTRY_UNAVAILABLE) {
+            return true;
+        }
+        if (e.reason() != HarkSerdeException.Reason.REGISTRY_ERROR) {
+            return false;
+        }
+        if (e.getCause() instanceof SchemaRegistryException sre) {
+            int status = sre.httpStatus();
+            if (status == 400 || status == 404 || status == 422) {
+                return false;
+            }
+            if (status == -1 && sre.getCause() instanceof RuntimeException) {
+                return false; // the registry returned something for this id that is not an Avro schema
+            }
+        }
+        return true;
+    }
+
+    /** The dead letter for a refused record, from the one builder every stage uses (capped, with a digest of the original). */
+    public static DeadLetter deadLetter(String stage, ConsumerRecord<byte[], byte[]> r, Refused refused, long nowMs) {
+        return DeadLetters.of(stage, refused.reason(), refused.message(), refused.error(),
+                new DeadLetters.Origin(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value()),
+                refused.clipId(), refused.deviceId(), nowMs);
+    }
+
+    /** The key the dead letter is written with. */
+    public static String deadLetterKey(ConsumerRecord<byte[], byte[]> r) {
+        return DeadLetters.key(r.key());
+    }
+
+    /** Where the record was, and a digest of what it held, for the store. */
+    static ClipOrigin origin(ConsumerRecord<byte[], byte[]> r) {
+        byte[] key = r.key();
+        return new ClipOrigin(r.topic(), r.partition(), r.offset(), r.timestamp(),
+                key != null && key.length <= LabeledClipStore.MAX_KEY_BYTES ? key : null,
+                key == null ? null : DeadLetters.sha256(key),
+                r.value() == null ? null : r.value().length,
+                r.value() == null ? null : DeadLetters.sha256(r.value()));
+    }
+
+    private static String id(AudioClip clip) {
+        return clip == null || clip.getClipId() == null ? null : clip.getClipId();
+    }
+
+    private static String deviceId(AudioClip clip) {
+        return clip == null || clip.getDeviceId() == null ? null : clip.getDeviceId();
+    }
+}
