@@ -48,6 +48,10 @@ final class ClipFeeder implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final Serializer<AudioClip> serializer;
     private final AtomicInteger sent = new AtomicInteger();
+    private final AtomicInteger attempted = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    private String prefix;
+    private int garbageEvery;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private Thread thread;
 
@@ -87,12 +91,17 @@ final class ClipFeeder implements AutoCloseable {
         return garbageEvery > 0 && i % garbageEvery == garbageEvery - 1 ? prefix + "garbage-" + i : prefix + i;
     }
 
-    /** Sends {@code inputs} records at {@code perSecond}, from a new thread; returns at once. */
+    /**
+     * Sends {@code inputs} records (or fewer, when {@link #stop()} comes first) at {@code perSecond},
+     * from a new thread; returns at once.
+     */
     ClipFeeder start(String prefix, int inputs, double perSecond, int garbageEvery) {
+        this.prefix = prefix;
+        this.garbageEvery = garbageEvery;
         thread = new Thread(() -> {
             try {
                 long t0 = System.nanoTime();
-                for (int i = 0; i < inputs; i++) {
+                for (int i = 0; i < inputs && !stop.get(); i++) {
                     long due = t0 + (long) (i / perSecond * 1e9);
                     long wait = due - System.nanoTime();
                     if (wait > 0) {
@@ -110,6 +119,7 @@ final class ClipFeeder implements AutoCloseable {
                                 .setLabel(c.label()).setSpeaker(c.speaker()).setCapturedAtMs(now).setClipCreatedAtMs(now)
                                 .build());
                     }
+                    attempted.incrementAndGet();
                     producer.send(new ProducerRecord<>(Topics.AUDIO_CLIPS.name(), key, value), (md, ex) -> {
                         if (ex != null) {
                             failure.compareAndSet(null, ex);
@@ -126,6 +136,16 @@ final class ClipFeeder implements AutoCloseable {
         thread.setDaemon(true);
         thread.start();
         return this;
+    }
+
+    /** Sends no more inputs (those already handed to the producer are still delivered). */
+    void stop() {
+        stop.set(true);
+    }
+
+    /** The keys of every input handed to the producer so far. */
+    Set<String> keysSent() {
+        return keys(prefix, attempted.get(), garbageEvery);
     }
 
     /** Acknowledged sends so far. */

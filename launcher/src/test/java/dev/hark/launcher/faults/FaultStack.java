@@ -46,21 +46,26 @@ final class FaultStack implements AutoCloseable {
      * <ul>
      *   <li>{@code PRODUCT}: whatever the service mains do by default (static membership and a 10 s
      *       session timeout since "No poison pills" part 6);</li>
+     *   <li>{@code DYNAMIC}: the 10 s session timeout without static membership ({@code HARK_INSTANCE_ID=none}),
+     *       to tell the two parts of the change apart;</li>
      *   <li>{@code LEGACY}: what they did before: a dynamic member ({@code HARK_INSTANCE_ID=none}) with
      *       Kafka's default 45 s session timeout, for the before/after recovery measurement.</li>
      * </ul>
      */
     enum Membership {
-        PRODUCT, LEGACY;
+        PRODUCT, DYNAMIC, LEGACY;
 
         static Membership fromProperty() {
             return Membership.valueOf(System.getProperty("hark.faults.membership", "product").toUpperCase(java.util.Locale.ROOT));
         }
 
         Map<String, String> env() {
-            return this == PRODUCT ? Map.of() : Map.of("HARK_INSTANCE_ID", "none",
-                    "HARK_KAFKA_STREAMS_CONSUMER_SESSION_TIMEOUT_MS", "45000",
-                    "HARK_KAFKA_STREAMS_CONSUMER_HEARTBEAT_INTERVAL_MS", "3000");
+            return switch (this) {
+                case PRODUCT -> Map.of();
+                case DYNAMIC -> Map.of("HARK_INSTANCE_ID", "none");
+                case LEGACY -> Map.of("HARK_INSTANCE_ID", "none", "HARK_KAFKA_STREAMS_CONSUMER_SESSION_TIMEOUT_MS", "45000",
+                        "HARK_KAFKA_STREAMS_CONSUMER_HEARTBEAT_INTERVAL_MS", "3000");
+            };
         }
     }
 

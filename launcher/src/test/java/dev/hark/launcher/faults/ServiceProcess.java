@@ -69,8 +69,10 @@ final class ServiceProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        // the product's logging (stderr, WARN for Hark, ERROR for Kafka), not the tests' logback-test.xml
-        command.add("-Dlogback.configurationFile=logback.xml");
+        // the product's logging (stderr) with timestamps to the millisecond and Streams' state transitions
+        // (faults-service-logback.xml), not the tests' logback-test.xml; -Dhark.faults.logback=logback.xml for
+        // exactly the product's
+        command.add("-Dlogback.configurationFile=" + System.getProperty("hark.faults.logback", "faults-service-logback.xml"));
         // JMX on loopback only, for heap-after-GC samples and a forced GC in the soak
         command.add("-Dcom.sun.management.jmxremote.port=" + jmxPort);
         command.add("-Dcom.sun.management.jmxremote.rmi.port=" + jmxPort);
@@ -230,6 +232,47 @@ final class ServiceProcess implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return null;
+        }
+    }
+
+    /**
+     * Where the time of the latest start went, read off the log (faults-service-logback.xml): seconds
+     * from the start to the Streams client being created (JVM start, registry check, topology), to its
+     * first partitions (the group), and to RUNNING; empty when the log does not have them.
+     */
+    String startPhases() {
+        try {
+            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+            int from = -1;
+            for (int i = 0; i < all.size(); i++) {
+                if (all.get(i).startsWith("==== " + name + " start ")) {
+                    from = i;
+                }
+            }
+            if (from < 0) {
+                return "";
+            }
+            Matcher h = Pattern.compile(" at (\\S+) \\(").matcher(all.get(from));
+            if (!h.find()) {
+                return "";
+            }
+            java.time.LocalTime t0 = Instant.parse(h.group(1)).atZone(java.time.ZoneId.systemDefault()).toLocalTime();
+            String[][] marks = {{"Kafka Streams version", "Streams client created"},
+                    {"to PARTITIONS_ASSIGNED", "partitions assigned"}, {"from REBALANCING to RUNNING", "RUNNING"}};
+            StringBuilder sb = new StringBuilder();
+            for (String[] mark : marks) {
+                for (int i = from + 1; i < all.size(); i++) {
+                    String line = all.get(i);
+                    if (line.contains(mark[0]) && line.length() > 12) {
+                        double s = java.time.Duration.between(t0, java.time.LocalTime.parse(line.substring(0, 12))).toMillis() / 1000.0;
+                        sb.append(sb.length() == 0 ? "" : ", ").append(String.format(java.util.Locale.ROOT, "%s %.1f s", mark[1], s));
+                        break;
+                    }
+                }
+            }
+            return sb.toString();
+        } catch (IOException | RuntimeException e) {
+            return "";
         }
     }
 
