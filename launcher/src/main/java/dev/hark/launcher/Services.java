@@ -58,7 +58,8 @@ final class Services implements AutoCloseable {
     /**
      * The local stack is one instance of each service: a fixed {@code group.instance.id} (static
      * membership) lets a restarted {@code hark up} take its partitions back at once, instead of waiting
-     * out the session timeout (45 s) of the member it replaces.
+     * out the session timeout (10 s, {@link dev.hark.schemas.StreamApps#SESSION_TIMEOUT_MS}) of the member it
+     * replaces.
      */
     static Properties staticMember(String applicationId) {
         Properties p = new Properties();

@@ -20,7 +20,21 @@ public final class StreamApps {
     private StreamApps() {
     }
 
-    /** Exactly-once v2, one stream thread, 100 ms commits, earliest offsets, 5 ms producer linger. */
+    /**
+     * The consumer group session timeout of every Hark stream service: how long the group waits for a
+     * member that vanished without leaving (kill -9, OOM kill, a lost host) before giving its
+     * partitions to others. Kafka's default is 45 s, and a replacement that joined meanwhile waits that
+     * long too; 10 s (heartbeats every 3 s) keeps a dead instance's partitions idle for at most ~10 s.
+     * With static membership ({@link #envOverrides(String, java.util.Map)}) a restarted instance does not
+     * wait for it at all. The brokers' {@code group.min.session.timeout.ms} (6 s) is the floor.
+     */
+    public static final int SESSION_TIMEOUT_MS = 10_000;
+    public static final int HEARTBEAT_INTERVAL_MS = 3_000;
+
+    /**
+     * Exactly-once v2, one stream thread, 100 ms commits, earliest offsets, 5 ms producer linger, a 10 s
+     * session timeout ({@link #SESSION_TIMEOUT_MS}).
+     */
     public static Properties baseConfig(String applicationId, ClusterConfig cluster, Path stateDir) {
         Properties props = cluster.clientProperties(); // bootstrap servers and security settings
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
@@ -31,7 +45,61 @@ public final class StreamApps {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "5");
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
+                String.valueOf(SESSION_TIMEOUT_MS));
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
+                String.valueOf(HEARTBEAT_INTERVAL_MS));
         return props;
+    }
+
+    /**
+     * What a service main reads from the environment, for the service {@code applicationId}:
+     * {@link #envOverrides(java.util.Map)} plus static group membership. A fixed
+     * {@code group.instance.id} per instance lets an instance that restarts (after a crash, kill -9, a
+     * container restart) take its partitions back at once, without a rebalance and without waiting
+     * out the session timeout of its previous self (measured in docs/faults.md: from ~48 s to a few
+     * seconds).
+     *
+     * <p>{@code HARK_INSTANCE_ID}: the instance's id, stable across its restarts and unique among the
+     * running instances of the service; default {@code <applicationId>-<host name>} (a container's
+     * host name survives its restarts; two instances on one host need ids of their own, or the second
+     * fences the first). {@code HARK_INSTANCE_ID=none}: dynamic membership, as before. An explicit
+     * {@code HARK_KAFKA_STREAMS_CONSUMER_GROUP_INSTANCE_ID} wins over both.
+     */
+    public static Properties envOverrides(String applicationId, java.util.Map<String, String> env) {
+        Properties props = new Properties();
+        String instance = instanceId(applicationId, env);
+        if (instance != null) {
+            props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), instance);
+        }
+        props.putAll(envOverrides(env));
+        return props;
+    }
+
+    /** {@code HARK_INSTANCE_ID}, or {@code <applicationId>-<host name>}; null for {@code none} or no host name. */
+    static String instanceId(String applicationId, java.util.Map<String, String> env) {
+        String configured = env.get("HARK_INSTANCE_ID");
+        if (configured != null && !configured.isBlank()) {
+            return configured.trim().equalsIgnoreCase("none") ? null : configured.trim();
+        }
+        String host = hostName(env);
+        return host == null ? null : applicationId + "-" + host;
+    }
+
+    private static String hostName(java.util.Map<String, String> env) {
+        String host = env.get("HOSTNAME"); // set by Docker and Kubernetes; shells keep it unexported
+        if (host == null || host.isBlank()) {
+            try {
+                host = java.nio.file.Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+            } catch (java.io.IOException | RuntimeException e) {
+                try {
+                    host = java.net.InetAddress.getLocalHost().getHostName();
+                } catch (java.io.IOException ex) {
+                    return null;
+                }
+            }
+        }
+        return host == null || host.isBlank() ? null : host.trim();
     }
 
     /**

@@ -112,7 +112,9 @@ public final class ClassifierService implements AutoCloseable {
     /**
      * The container entry point, configured by the environment: {@code HARK_BOOTSTRAP_SERVERS},
      * {@code HARK_REGISTRY_URL}, security ({@link ClusterConfig#fromEnv(Map)}), {@code HARK_STREAM_THREADS},
-     * {@code HARK_KAFKA_STREAMS_*}, {@code HARK_STATE_DIR} (default {@code /tmp/hark-classifier-stream}),
+     * {@code HARK_KAFKA_STREAMS_*}, {@code HARK_INSTANCE_ID} (static membership:
+     * {@link StreamApps#envOverrides(String, Map)}),
+     * {@code HARK_STATE_DIR} (default {@code /tmp/hark-classifier-stream}),
      * {@code HARK_METRICS_PORT} (default 9464).
      */
     public static void main(String[] args) throws InterruptedException, IOException {
@@ -120,7 +122,7 @@ public final class ClassifierService implements AutoCloseable {
         ClusterConfig cluster = ClusterConfig.fromEnv(env);
         Path stateDir = Path.of(env.getOrDefault("HARK_STATE_DIR", "/tmp/hark-classifier-stream"));
         ClassifierService service = new ClassifierService(cluster, ClassifierTopology.Settings.defaults(), stateDir,
-                StreamApps.envOverrides(env));
+                StreamApps.envOverrides(APPLICATION_ID, env));
         MetricsServer http = MetricsServer.start(MetricsServer.portFromEnv(env)).check("classifier-stream", service::health)
                 .check("kafka", dev.hark.telemetry.InfraChecks.kafka(cluster.clientProperties()))
                 .check("registry", dev.hark.telemetry.InfraChecks.registry(cluster.registryUrl()));

@@ -92,15 +92,16 @@ public final class FeatureStreamService implements AutoCloseable {
     /**
      * The container entry point, configured by the environment: {@code HARK_BOOTSTRAP_SERVERS},
      * {@code HARK_REGISTRY_URL}, security ({@link ClusterConfig#fromEnv(Map)}), {@code HARK_STREAM_THREADS},
-     * {@code HARK_KAFKA_STREAMS_*} ({@link StreamApps#envOverrides}), {@code HARK_STATE_DIR} (default
-     * {@code /tmp/hark-feature-stream}), {@code HARK_METRICS_PORT} (default 9464: {@code /metrics}, {@code /health}).
+     * {@code HARK_KAFKA_STREAMS_*}, {@code HARK_INSTANCE_ID} (static membership:
+     * {@link StreamApps#envOverrides(String, Map)}), {@code HARK_STATE_DIR} (default {@code /tmp/hark-feature-stream}),
+     * {@code HARK_METRICS_PORT} (default 9464: {@code /metrics}, {@code /health}).
      */
     public static void main(String[] args) throws InterruptedException, IOException {
         Map<String, String> env = System.getenv();
         ClusterConfig cluster = ClusterConfig.fromEnv(env);
         Path stateDir = Path.of(env.getOrDefault("HARK_STATE_DIR", "/tmp/hark-feature-stream"));
         FeatureStreamService service = new FeatureStreamService(cluster, FeatureStreamTopology.Settings.defaults(),
-                stateDir, StreamApps.envOverrides(env));
+                stateDir, StreamApps.envOverrides(APPLICATION_ID, env));
         MetricsServer http = MetricsServer.start(MetricsServer.portFromEnv(env)).check("feature-stream", service::health)
                 .check("kafka", dev.hark.telemetry.InfraChecks.kafka(cluster.clientProperties()))
                 .check("registry", dev.hark.telemetry.InfraChecks.registry(cluster.registryUrl()));
