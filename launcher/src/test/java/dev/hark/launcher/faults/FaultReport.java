@@ -44,6 +44,7 @@ final class FaultReport {
              String notes) {
         String recovery = Double.isNaN(recoveryS) ? "–"
                 : String.format(Locale.ROOT, "%.1f s (RUNNING after %.1f s)", recoveryS, runningS);
+        notes = notes + (c.deadLetterReasons().isEmpty() ? "" : "; dead letters by stage/reason " + c.deadLetterReasons());
         String mdRow = String.format(Locale.ROOT, "| %s | %d | %d | %d | %d | %d | %s | %.1f s | %s%s |%n", scenario,
                 c.inputs(), c.predicted(), c.deadLettered(), c.missing(), c.duplicated(), recovery, longestPauseS,
                 outcome.equals("pass") ? "" : "**" + outcome + "** ", notes.replace("|", "\\|").replace("\n", " "));

@@ -81,7 +81,8 @@ final class FaultStack implements AutoCloseable {
     int championVersion = -1;
 
     private FaultStack(Path dir, KafkaTestCluster kafka, ApicurioRegistry.Options registryOptions,
-                       ApicurioRegistry registry, Membership membership, List<String> jvmOptions) {
+                       ApicurioRegistry registry, Membership membership, List<String> jvmOptions,
+                       Map<String, String> extraEnv) {
         this.dir = dir;
         this.kafka = kafka;
         this.replication = Math.min(3, kafka.brokerCount());
@@ -93,6 +94,7 @@ final class FaultStack implements AutoCloseable {
         env.put("HARK_BOOTSTRAP_SERVERS", cluster.bootstrapServers());
         env.put("HARK_REGISTRY_URL", cluster.registryUrl());
         env.putAll(membership.env());
+        env.putAll(extraEnv);
         Map<String, String> featureEnv = new LinkedHashMap<>(env);
         featureEnv.put("HARK_STATE_DIR", dir.resolve("state/feature-stream").toString());
         Map<String, String> classifierEnv = new LinkedHashMap<>(env);
@@ -109,6 +111,12 @@ final class FaultStack implements AutoCloseable {
      */
     static FaultStack start(Path dir, int brokers, Membership membership, List<String> serviceJvmOptions)
             throws Exception {
+        return start(dir, brokers, membership, serviceJvmOptions, Map.of());
+    }
+
+    /** With more environment variables for both services. */
+    static FaultStack start(Path dir, int brokers, Membership membership, List<String> serviceJvmOptions,
+                            Map<String, String> serviceEnv) throws Exception {
         Files.createDirectories(dir);
         Map<String, Object> brokerConfig = brokers >= 3 ? Map.of("min.insync.replicas", "2") : Map.of();
         long t0 = System.nanoTime();
@@ -119,7 +127,7 @@ final class FaultStack implements AutoCloseable {
             ApicurioRegistry.Options options = ApicurioRegistry.Options.inMemory(Ports.freePort())
                     .withDataDir(dir.resolve("registry-data")).withLogFile(dir.resolve("logs/registry.log"));
             registry = ApicurioRegistry.start(options);
-            stack = new FaultStack(dir, kafka, options, registry, membership, serviceJvmOptions);
+            stack = new FaultStack(dir, kafka, options, registry, membership, serviceJvmOptions, serviceEnv);
             TopicAdmin.ensureTopics(kafka.bootstrapServers(), Topics.specs(3), (short) stack.replication);
             stack.publishChampion();
             stack.features.start();

@@ -96,7 +96,7 @@ class FaultSuiteTest {
 
     /** One scenario's inputs, being sent, and the reader counting their outcomes. */
     record Scenario(String name, Ledger ledger, ClipFeeder feeder) implements AutoCloseable {
-        /** Feeds at most {@code inputs} inputs; {@link #finish()} stops feeding early if they are not all sent yet. */
+        /** Feeds at most {@code inputs} inputs; {@link #stopAndFinish()} stops feeding before that. */
         static Scenario start(String name, int inputs) {
             String prefix = run + "/" + name + "/";
             Ledger ledger = new Ledger(stack.cluster, stack.registryClient, prefix);
