@@ -210,6 +210,16 @@ class PoisonPillRegressionTest {
     }
 
     @Test
+    void aNegativeSchemaIdIsTheRecordsFaultNotARegistryOutage() {
+        byte[] value = new byte[20];
+        ByteBuffer.wrap(value, 1, 4).putInt(-5);
+        chunks.pipeInput("negative-id", value, now);
+        List<DeadLetter> letters = deadLetters();
+        assertEquals(1, letters.size(), "one dead letter, not a stream thread waiting for the registry for ever");
+        assertValidDeviceHeard();
+    }
+
+    @Test
     void idleDevicesAreForgotten() {
         sendChunk(chunk("passing", "s1", 0, 0, 8000, new byte[1600]));
         KeyValueStore<String, byte[]> store = driver.getKeyValueStore(ChunkSegmentationProcessor.STORE);

@@ -5,6 +5,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.hark.schemas.registry.SchemaRegistryException;
 import dev.hark.schemas.serde.HarkSerdeException;
 
 /**
@@ -45,9 +46,29 @@ public final class RegistryRetry {
         }
     }
 
-    /** The registry's fault, not the record's: no answer, or a server error. */
+    /**
+     * Whether a failure to decode is the registry's trouble rather than the record's. The registry not
+     * answering, or answering with a server error, is; so is a refusal that is about us (401/403: wrong
+     * credentials, 429: slow down), which a later retry gets past once it is fixed. A 400, 404 or 422
+     * (an id the registry does not know or cannot even look up, such as a negative one) and a schema that
+     * is not Avro are the record's: retried, such a record (and every record behind it) would wait for ever.
+     */
     public static boolean transientFailure(HarkSerdeException e) {
-        return e.reason() == HarkSerdeException.Reason.REGISTRY_UNAVAILABLE
-                || e.reason() == HarkSerdeException.Reason.REGISTRY_ERROR;
+        if (e.reason() == HarkSerdeException.Reason.REGISTRY_UNAVAILABLE) {
+            return true;
+        }
+        if (e.reason() != HarkSerdeException.Reason.REGISTRY_ERROR) {
+            return false;
+        }
+        if (e.getCause() instanceof SchemaRegistryException sre) {
+            int status = sre.httpStatus();
+            if (status == 400 || status == 404 || status == 422) {
+                return false;
+            }
+            if (status == -1 && sre.getCause() instanceof RuntimeException) {
+                return false; // the registry returned something for this id that is not an Avro schema
+            }
+        }
+        return true;
     }
 }

@@ -5,7 +5,6 @@ import dev.hark.avro.DeadLetter;
 import dev.hark.schemas.DeadLetters;
 import dev.hark.schemas.input.InputChecks;
 import dev.hark.schemas.registry.SchemaRegistryClient;
-import dev.hark.schemas.registry.SchemaRegistryException;
 import dev.hark.schemas.serde.AvroDeserializer;
 import dev.hark.schemas.serde.HarkSerdeException;
 import dev.hark.schemas.streams.RegistryOutageException;
@@ -111,40 +110,13 @@ public final class LabeledClipIntake {
             try {
                 return clips.deserialize(r.topic(), r.value());
             } catch (HarkSerdeException e) {
-                if (registryTrouble(e)) {
+                if (RegistryRetry.transientFailure(e)) {
                     throw e; // retried in place, then a RegistryOutageException
                 }
                 // the record's own fault: not our wire format, an unknown schema id, bytes that do not decode
                 return new Refused(e.reason().code(), e.getMessage(), e, null, null);
             }
         });
-    }
-
-    /**
-     * Whether a failure to decode is the registry's trouble rather than the record's. The registry not
-     * answering, or answering with a server error, is; so is a refusal that is about us (401/403: wrong
-     * credentials, 429: slow down), which a later retry gets past once it is fixed. A 400 or 422 (an id
-     * the registry cannot even look up, such as a negative one) and a schema that is not Avro are the
-     * record's: {@link RegistryRetry#transientFailure} counts every registry error as transient, which
-     * would hold such a record (and every record behind it) forever.
-     */
-    static boolean registryTrouble(HarkSerdeException e) {
-        if (e.reason() == HarkSerdeException.Reason.REGISTRY_UNAVAILABLE) {
-            return true;
-        }
-        if (e.reason() != HarkSerdeException.Reason.REGISTRY_ERROR) {
-            return false;
-        }
-        if (e.getCause() instanceof SchemaRegistryException sre) {
-            int status = sre.httpStatus();
-            if (status == 400 || status == 404 || status == 422) {
-                return false;
-            }
-            if (status == -1 && sre.getCause() instanceof RuntimeException) {
-                return false; // the registry returned something for this id that is not an Avro schema
-            }
-        }
-        return true;
     }
 
     /** The dead letter for a refused record, from the one builder every stage uses (capped, with a digest of the original). */
