@@ -75,7 +75,7 @@ class DevicesOverKafkaTest {
         try (ModelPublisher publisher = new ModelPublisher(cluster.bootstrapServers(), registry)) {
             publisher.publish(ModelRelease.newBuilder().setVersion(version).setParentVersion(null)
                     .setCreatedAtMs(Instant.now()).setFeatureConfigId(spec.id()).setFeatureConfig(spec.toAvro())
-                    .setOnnx(ByteBuffer.wrap(onnx)).setOnnxSha256(OnnxExport.sha256(onnx)).setOutput("probabilities")
+                    .setOnnx(ByteBuffer.wrap(onnx)).setOnnxSha256(dev.hark.schemas.Digests.sha256(onnx)).setOutput("probabilities")
                     .setChampion(true).build());
         }
         long deadline = System.nanoTime() + 60_000_000_000L;

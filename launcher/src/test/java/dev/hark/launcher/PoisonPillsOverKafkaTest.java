@@ -233,7 +233,7 @@ class PoisonPillsOverKafkaTest {
                 new ModelInfo(version, spec.id(), spec.toAvro()));
         ModelRelease release = ModelRelease.newBuilder().setVersion(version).setCreatedAtMs(Instant.now())
                 .setFeatureConfigId(spec.id()).setFeatureConfig(spec.toAvro()).setOnnx(ByteBuffer.wrap(onnx))
-                .setOnnxSha256(DeadLetters.sha256(onnx)).setOutput("probabilities").setChampion(true).build();
+                .setOnnxSha256(dev.hark.schemas.Digests.sha256(onnx)).setOutput("probabilities").setChampion(true).build();
         try (ModelPublisher publisher = new ModelPublisher(cluster, registry)) {
             publisher.publish(release);
         }

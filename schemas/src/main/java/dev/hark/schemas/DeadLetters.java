@@ -2,10 +2,7 @@ package dev.hark.schemas;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 
 import dev.hark.avro.DeadLetter;
 import dev.hark.schemas.input.InputLimits;
@@ -55,11 +52,11 @@ public final class DeadLetters {
                 .setOffset(origin.offset())
                 .setRecordTimestampMs(Instant.ofEpochMilli(origin.timestampMs()))
                 .setOriginalKey(key == null || key.length > InputLimits.MAX_DEAD_LETTER_KEY_BYTES ? null : ByteBuffer.wrap(key))
-                .setOriginalKeySha256(key == null ? null : sha256(key))
+                .setOriginalKeySha256(key == null ? null : Digests.sha256(key))
                 .setOriginalValue(value == null || value.length > InputLimits.MAX_DEAD_LETTER_ORIGINAL_BYTES ? null
                         : ByteBuffer.wrap(value))
                 .setOriginalValueSize(value == null ? null : value.length)
-                .setOriginalValueSha256(value == null ? null : sha256(value))
+                .setOriginalValueSha256(value == null ? null : Digests.sha256(value))
                 .setClipId(cap(clipId, InputLimits.MAX_CLIP_ID_CHARS))
                 .setDeviceId(cap(deviceId, InputLimits.MAX_ID_CHARS))
                 .setDeadLetteredAtMs(Instant.ofEpochMilli(nowMs))
@@ -74,7 +71,7 @@ public final class DeadLetters {
         if (originalKey == null || originalKey.length() <= InputLimits.MAX_CLIP_ID_CHARS) {
             return originalKey;
         }
-        return "sha256:" + sha256(originalKey.getBytes(StandardCharsets.UTF_8));
+        return "sha256:" + Digests.sha256(originalKey.getBytes(StandardCharsets.UTF_8));
     }
 
     /** The same for a key read as bytes. */
@@ -87,13 +84,5 @@ public final class DeadLetters {
             return s;
         }
         return s.substring(0, chars - 30) + "…(" + s.length() + " characters)";
-    }
-
-    public static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -141,7 +141,7 @@ public final class OfflineTraining {
             Map<String, Object> card = new LinkedHashMap<>();
             card.put("version", r.version());
             card.put("created", Instant.now().toString());
-            card.put("onnx", Map.of("file", "model.onnx", "bytes", onnx.length, "sha256", OnnxExport.sha256(onnx),
+            card.put("onnx", Map.of("file", "model.onnx", "bytes", onnx.length, "sha256", dev.hark.schemas.Digests.sha256(onnx),
                     "input", "log_mel [N,1," + r.spec().nMels() + "," + r.spec().clipFrames() + "] float32",
                     "outputs", "logits [N,10], probabilities [N,10] (softmax of logits)",
                     "djl_parity_max_abs_logit_diff", parity));
@@ -161,7 +161,7 @@ public final class OfflineTraining {
             JSON.writeValue(cardFile.toFile(), card);
 
             Map<String, String> facts = new LinkedHashMap<>();
-            facts.put("model", "version " + r.version() + ", " + onnx.length / 1024 + " KiB, sha256 " + OnnxExport.sha256(onnx));
+            facts.put("model", "version " + r.version() + ", " + onnx.length / 1024 + " KiB, sha256 " + dev.hark.schemas.Digests.sha256(onnx));
             facts.put("data", r.data() + " (" + ds.layout() + ", " + ds.clips().size() + " clips, " + ds.speakers().size()
                     + " speakers, " + ds.failures().size() + " unusable)");
             facts.put("evaluation set", evalSet);

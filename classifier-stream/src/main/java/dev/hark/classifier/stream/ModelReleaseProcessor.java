@@ -1,9 +1,6 @@
 package dev.hark.classifier.stream;
 
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 
 import org.apache.kafka.common.MetricName;
@@ -133,7 +130,7 @@ final class ModelReleaseProcessor implements Processor<String, byte[], Void, Voi
         buffer.get(onnx);
         String sha = release.getOnnxSha256();
         if (sha != null && !sha.isBlank()) {
-            String actual = sha256(onnx);
+            String actual = dev.hark.schemas.Digests.sha256(onnx);
             if (!actual.equalsIgnoreCase(sha.trim())) {
                 throw new IllegalArgumentException("ONNX bytes have SHA-256 " + actual + ", the release says " + sha);
             }
@@ -152,14 +149,6 @@ final class ModelReleaseProcessor implements Processor<String, byte[], Void, Voi
         } catch (RuntimeException e) {
             model.close();
             throw e;
-        }
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

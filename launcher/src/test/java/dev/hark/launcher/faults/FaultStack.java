@@ -161,7 +161,7 @@ final class FaultStack implements AutoCloseable {
         try (ModelPublisher publisher = new ModelPublisher(cluster, registryClient)) {
             publisher.publish(ModelRelease.newBuilder().setVersion(version).setParentVersion(null)
                     .setCreatedAtMs(Instant.now()).setFeatureConfigId(spec.id()).setFeatureConfig(spec.toAvro())
-                    .setOnnx(ByteBuffer.wrap(onnx)).setOnnxSha256(OnnxExport.sha256(onnx)).setOutput("probabilities")
+                    .setOnnx(ByteBuffer.wrap(onnx)).setOnnxSha256(dev.hark.schemas.Digests.sha256(onnx)).setOutput("probabilities")
                     .setChampion(true).build());
         }
         championVersion = version;

@@ -13,9 +13,6 @@ import dev.hark.trainer.model.TrainedModel;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 
@@ -35,14 +32,6 @@ public final class OnnxExport {
     public static byte[] export(TrainedModel model, FeatureSpec spec, int version) {
         CnnWeights folded = model.folded();
         return HarkOnnxWriter.write(folded, new ModelInfo(version, spec.id(), spec.toAvro()));
-    }
-
-    public static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** Largest |logit difference| between DJL and ONNX Runtime over {@code inputs} ([n][nMels][nFrames]). */

@@ -880,7 +880,7 @@ public final class OnlineTrainer implements AutoCloseable {
                 .setFeatureConfigId(spec.id())
                 .setFeatureConfig(spec.toAvro())
                 .setOnnx(ByteBuffer.wrap(onnx))
-                .setOnnxSha256(OnnxExport.sha256(onnx))
+                .setOnnxSha256(dev.hark.schemas.Digests.sha256(onnx))
                 .setOutput("probabilities")
                 .setChampion(promote)
                 .setCandidateAccuracy(candidate.accuracy())
@@ -1005,7 +1005,7 @@ public final class OnlineTrainer implements AutoCloseable {
     }
 
     private static String hash(String s) {
-        return OnnxExport.sha256(s.getBytes(StandardCharsets.UTF_8));
+        return dev.hark.schemas.Digests.sha256(s.getBytes(StandardCharsets.UTF_8));
     }
 
     private Path statePath() {

@@ -150,7 +150,7 @@ class OnlineTrainerPoisonPillTest {
         assertEquals(k.run + "-huge", dl.getClipId());
         assertNull(dl.getOriginalValue(), "2 MB is not copied into the dead letter");
         assertEquals(huge.length, dl.getOriginalValueSize());
-        assertEquals(DeadLetters.sha256(huge), dl.getOriginalValueSha256());
+        assertEquals(dev.hark.schemas.Digests.sha256(huge), dl.getOriginalValueSha256());
         assertEquals(sent.get(0).partition(), dl.getPartition());
         assertEquals(sent.get(0).offset(), dl.getOffset());
         assertTrue(dead.get(0).serializedValueSize() < 16 * 1024, dead.get(0).serializedValueSize() + " bytes");
@@ -352,7 +352,7 @@ class OnlineTrainerPoisonPillTest {
         assertEquals(poisonRecord.partition(), injected.getPartition());
         assertEquals(poisonRecord.offset(), injected.getOffset());
         assertEquals(poisonRecord.value().length, injected.getOriginalValueSize());
-        assertEquals(DeadLetters.sha256(poisonRecord.value()), injected.getOriginalValueSha256());
+        assertEquals(dev.hark.schemas.Digests.sha256(poisonRecord.value()), injected.getOriginalValueSha256());
         assertTrue(injected.getMessage().contains("resampling blew up"), injected.getMessage());
         DeadLetter legacy = one(dead, k.run + "-legacy-odd");
         assertEquals(OnlineTrainer.TRAINING_ERROR, legacy.getReason());
