@@ -40,7 +40,7 @@ public final class ClassifierService implements AutoCloseable {
         SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
         StreamSafety.prepareRegistry(registry, new AvroSerializer<>(registry),
                 java.util.Map.of(Topics.AUDIO_PREDICTIONS.name(), dev.hark.avro.Prediction.getClassSchema(),
-                        Topics.AUDIO_DLQ.name(), StreamSafety.deadLetterSchema()),
+                        Topics.AUDIO_DLQ.name(), dev.hark.avro.DeadLetter.getClassSchema()),
                 java.util.List.of(Topics.AUDIO_FEATURES.name(), Topics.MODELS.name()));
         this.deadLetters = new DeadLetterSink(cluster, registry, APPLICATION_ID + "-dead-letters");
         this.state = ClassifierTopology.State.fresh(settings);

@@ -107,11 +107,6 @@ public final class ChunkReassembler {
         return started;
     }
 
-    /** Samples held in waiting chunks. */
-    public long pendingSamples() {
-        return pendingSamples;
-    }
-
     private void skipToFirstPending(List<Piece> out, long nowMs) {
         Map.Entry<Long, Chunk> first = pending.pollFirstEntry();
         pendingSamples -= first.getValue().pcm().length;

@@ -41,7 +41,7 @@ public final class FeatureStreamService implements AutoCloseable {
         StreamSafety.prepareRegistry(registry, new AvroSerializer<>(registry),
                 Map.of(Topics.AUDIO_CLIPS.name(), AudioClip.getClassSchema(),
                         Topics.AUDIO_FEATURES.name(), LogMelFeatures.getClassSchema(),
-                        Topics.AUDIO_DLQ.name(), StreamSafety.deadLetterSchema()),
+                        Topics.AUDIO_DLQ.name(), dev.hark.avro.DeadLetter.getClassSchema()),
                 List.of(Topics.AUDIO_CHUNKS.name(), Topics.AUDIO_CLIPS.name()));
         this.deadLetters = new DeadLetterSink(cluster, registry, APPLICATION_ID + "-dead-letters");
         Properties props = streamsConfig(cluster, stateDir, overrides);

@@ -59,19 +59,8 @@ public final class InputChecks {
         if (clip == null) {
             return problem("null-value", "a clip record without a value (a tombstone)");
         }
-        Optional<Problem> p = id("clipId", "bad-clip-id", clip.getClipId(), InputLimits.MAX_CLIP_ID_CHARS, true);
-        if (p.isEmpty()) {
-            p = id("source", "bad-source", clip.getSource(), InputLimits.MAX_SOURCE_CHARS, false);
-        }
-        if (p.isEmpty()) {
-            p = id("deviceId", "bad-device-id", clip.getDeviceId(), InputLimits.MAX_ID_CHARS, false);
-        }
-        if (p.isEmpty()) {
-            p = id("sessionId", "bad-session-id", clip.getSessionId(), InputLimits.MAX_ID_CHARS, false);
-        }
-        if (p.isEmpty()) {
-            p = id("speaker", "bad-speaker", clip.getSpeaker(), InputLimits.MAX_ID_CHARS, false);
-        }
+        Optional<Problem> p = clipIds(clip.getClipId(), clip.getSource(), clip.getDeviceId(), clip.getSessionId(),
+                clip.getSpeaker());
         if (p.isEmpty()) {
             p = audio(clip.getSampleRate(), clip.getPcm(), InputLimits.MAX_CLIP_SECONDS, "clip");
         }
@@ -105,19 +94,7 @@ public final class InputChecks {
         if (f == null) {
             return problem("null-value", "a feature record without a value (a tombstone)");
         }
-        Optional<Problem> p = id("clipId", "bad-clip-id", f.getClipId(), InputLimits.MAX_CLIP_ID_CHARS, true);
-        if (p.isEmpty()) {
-            p = id("source", "bad-source", f.getSource(), InputLimits.MAX_SOURCE_CHARS, false);
-        }
-        if (p.isEmpty()) {
-            p = id("deviceId", "bad-device-id", f.getDeviceId(), InputLimits.MAX_ID_CHARS, false);
-        }
-        if (p.isEmpty()) {
-            p = id("sessionId", "bad-session-id", f.getSessionId(), InputLimits.MAX_ID_CHARS, false);
-        }
-        if (p.isEmpty()) {
-            p = id("speaker", "bad-speaker", f.getSpeaker(), InputLimits.MAX_ID_CHARS, false);
-        }
+        Optional<Problem> p = clipIds(f.getClipId(), f.getSource(), f.getDeviceId(), f.getSessionId(), f.getSpeaker());
         if (p.isEmpty()) {
             p = id("featureConfigId", "bad-feature-config-id", f.getFeatureConfigId(), InputLimits.MAX_ID_CHARS, true);
         }
@@ -131,6 +108,25 @@ public final class InputChecks {
                     + " bytes (at most " + InputLimits.MAX_FEATURE_BYTES + "); the record has " + f.getLogMel().remaining());
         }
         return Optional.empty();
+    }
+
+    /** The ids a clip carries, and its features after it: the clip id required, the others optional. */
+    private static Optional<Problem> clipIds(String clipId, String source, String deviceId, String sessionId,
+                                             String speaker) {
+        Optional<Problem> p = id("clipId", "bad-clip-id", clipId, InputLimits.MAX_CLIP_ID_CHARS, true);
+        if (p.isEmpty()) {
+            p = id("source", "bad-source", source, InputLimits.MAX_SOURCE_CHARS, false);
+        }
+        if (p.isEmpty()) {
+            p = id("deviceId", "bad-device-id", deviceId, InputLimits.MAX_ID_CHARS, false);
+        }
+        if (p.isEmpty()) {
+            p = id("sessionId", "bad-session-id", sessionId, InputLimits.MAX_ID_CHARS, false);
+        }
+        if (p.isEmpty()) {
+            p = id("speaker", "bad-speaker", speaker, InputLimits.MAX_ID_CHARS, false);
+        }
+        return p;
     }
 
     private static Optional<Problem> audio(int rate, ByteBuffer pcm, int maxSeconds, String what) {

@@ -20,7 +20,6 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.hark.avro.DeadLetter;
 import dev.hark.schemas.DeadLetters;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.registry.SchemaRegistryException;
@@ -208,10 +207,5 @@ public final class StreamSafety {
                     exception, origin(context))
                     ? ProductionExceptionHandlerResponse.CONTINUE : ProductionExceptionHandlerResponse.FAIL;
         }
-    }
-
-    /** The schema the DLQ sink writes, for {@link #prepareRegistry}. */
-    public static Schema deadLetterSchema() {
-        return DeadLetter.getClassSchema();
     }
 }
