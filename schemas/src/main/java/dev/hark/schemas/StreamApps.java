@@ -33,7 +33,8 @@ public final class StreamApps {
 
     /**
      * Exactly-once v2, one stream thread, 100 ms commits, earliest offsets, 5 ms producer linger, a 10 s
-     * session timeout ({@link #SESSION_TIMEOUT_MS}).
+     * session timeout ({@link #SESSION_TIMEOUT_MS}), RocksDB memory bounded per JVM
+     * ({@link dev.hark.schemas.streams.BoundedRocksDbMemory}).
      */
     public static Properties baseConfig(String applicationId, ClusterConfig cluster, Path stateDir) {
         Properties props = cluster.clientProperties(); // bootstrap servers and security settings
@@ -49,6 +50,9 @@ public final class StreamApps {
                 String.valueOf(SESSION_TIMEOUT_MS));
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG),
                 String.valueOf(HEARTBEAT_INTERVAL_MS));
+        // RocksDB memory bounded per JVM instead of ~100 MB native per store (docs/faults.md, the soak)
+        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG,
+                dev.hark.schemas.streams.BoundedRocksDbMemory.class.getName());
         return props;
     }
 

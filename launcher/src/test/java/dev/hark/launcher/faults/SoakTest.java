@@ -38,9 +38,9 @@ import dev.hark.producer.simulate.SimulationReport;
  * <p>Writes {@code soak.csv}, {@code soak.svg}, {@code soak.png} and {@code soak.md} to
  * {@code launcher/target/soak/<time>/} with the services' logs; with {@code -Dhark.soak.nmt=true} also
  * each service's Native Memory Tracking diff from the end of the warm-up to the end
- * ({@code nmt-<service>.txt}: which JVM areas grew; RocksDB and ONNX Runtime allocate outside them);
- * with {@code -Dhark.soak.boundedRocksDb=true} the services' RocksDB stores share one bounded cache
- * ({@link BoundedRocksDb}, an experiment).
+ * ({@code nmt-<service>.txt}: which JVM areas grew; RocksDB and ONNX Runtime allocate outside them).
+ * The services run with their product configuration, RocksDB memory bounded by
+ * {@link dev.hark.schemas.streams.BoundedRocksDbMemory}.
  * Tag {@code soak}: run with {@code ./mvnw -B -Psoak verify -pl launcher -am [-Dhark.soak.minutes=1]}
  * (docs/faults.md).
  */
@@ -117,9 +117,7 @@ class SoakTest {
 
         SimulationReport result;
         List<MemorySampler.Sample> samples;
-        Map<String, String> env = Boolean.getBoolean("hark.soak.boundedRocksDb")
-                ? Map.of("HARK_KAFKA_STREAMS_ROCKSDB_CONFIG_SETTER", BoundedRocksDb.class.getName()) : Map.of();
-        try (FaultStack stack = FaultStack.start(dir, BROKERS, FaultStack.Membership.fromProperty(), SERVICE_JVM, env)) {
+        try (FaultStack stack = FaultStack.start(dir, BROKERS, FaultStack.Membership.fromProperty(), SERVICE_JVM)) {
             List<ServiceProcess> services = List.of(stack.features, stack.classifier);
             java.util.concurrent.ScheduledExecutorService nmtBaseline = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
             if (NMT) {
