@@ -16,6 +16,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 
 import ai.onnx.proto.OnnxMl;
 import dev.hark.avro.FeatureConfig;
+import dev.hark.schemas.serde.TrustedAvroClasses;
 
 /**
  * The Hark facts in an ONNX file's {@code metadata_props}:
@@ -103,6 +104,7 @@ public record HarkOnnxMetadata(ModelInfo info, String labels, String output, Map
 
     /** The inverse of {@link #toJson}. */
     public static FeatureConfig fromJson(String json) {
+        TrustedAvroClasses.install();
         try {
             return new SpecificDatumReader<>(FeatureConfig.class).read(null,
                     DecoderFactory.get().jsonDecoder(FeatureConfig.getClassSchema(), json));

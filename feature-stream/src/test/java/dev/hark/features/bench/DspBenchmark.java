@@ -3,8 +3,6 @@ package dev.hark.features.bench;
 import dev.hark.features.audio.WavDecoder;
 import dev.hark.features.audio.WavWriter;
 import dev.hark.features.dsp.FeatureSpec;
-import dev.hark.features.dsp.FftCeiling;
-import dev.hark.features.dsp.LaneFftLogMel;
 import dev.hark.features.dsp.LogMelExtractor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -17,14 +15,23 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
 
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Clips per second on one thread: WAV bytes of a 1 s clip -> decode -> resample to 8 kHz -> log-mel
  * model input (default FeatureSpec), for 8 kHz and 48 kHz input, against {@link StraightforwardLogMel}.
- * Defaults are the short run DSP.md reports; command-line flags override them. Command: DSP.md.
+ * Targets for DSP speed are ratios to that baseline measured in the same run (the machine's speed moves
+ * between runs, the ratio much less), so {@link #main} ends with them. Defaults are the short run DSP.md
+ * reports; command-line flags override them. Command: DSP.md.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -40,8 +47,6 @@ public class DspBenchmark {
     private LogMelExtractor hark;
     private StraightforwardLogMel straightforward;
     private StraightforwardLogMel naiveDft;
-    private FftCeiling fftOnly;
-    private LaneFftLogMel laneFft;
 
     @Setup
     public void setUp() {
@@ -50,8 +55,6 @@ public class DspBenchmark {
         hark = new LogMelExtractor(FeatureSpec.defaults());
         straightforward = new StraightforwardLogMel(FeatureSpec.defaults(), false);
         naiveDft = new StraightforwardLogMel(FeatureSpec.defaults(), true);
-        fftOnly = new FftCeiling(FeatureSpec.defaults(), speechLike(8000));
-        laneFft = new LaneFftLogMel(FeatureSpec.defaults());
     }
 
     /** 1 s of a gliding harmonic tone in noise: the content does not change the work, the length does. */
@@ -76,18 +79,6 @@ public class DspBenchmark {
         return hark.features(WavDecoder.decode(wav8k, "bench-8k.wav"));
     }
 
-    /** TarsosDSP's FFTs of a 1 s clip and nothing else: the ceiling for {@link #hark8k} (see {@link FftCeiling}). */
-    @Benchmark
-    public float tarsosFftOnly8k() {
-        return fftOnly.transformAll();
-    }
-
-    /** {@link #hark8k} with an FFT of our own in place of TarsosDSP's (not used by Hark; see {@link LaneFftLogMel}). */
-    @Benchmark
-    public float[][] laneFft8k() {
-        return laneFft.features(WavDecoder.decode(wav8k, "bench-8k.wav"));
-    }
-
     @Benchmark
     public float[][] hark48k() {
         return hark.features(WavDecoder.decode(wav48k, "bench-48k.wav"));
@@ -108,11 +99,48 @@ public class DspBenchmark {
         return naiveDft.features(wav8k);
     }
 
-    /** Runs this benchmark with the defaults above; arguments are passed to JMH's command line. */
+    /**
+     * Runs this benchmark with the defaults above (arguments are passed to JMH's command line), then
+     * prints each Hark row's ratio to its baselines from this same run.
+     */
     public static void main(String[] args) throws Exception {
         String[] all = new String[args.length + 1];
         all[0] = DspBenchmark.class.getName();
         System.arraycopy(args, 0, all, 1, args.length);
-        org.openjdk.jmh.Main.main(all);
+        CommandLineOptions options = new CommandLineOptions(all);
+        if (options.shouldHelp() || options.shouldList() || options.shouldListWithParams()
+                || options.shouldListProfilers() || options.shouldListResultFormats()) {
+            org.openjdk.jmh.Main.main(all);
+            return;
+        }
+        Collection<RunResult> results = new Runner(options).run();
+        Map<String, Double> clipsPerSecond = new LinkedHashMap<>();
+        for (RunResult r : results) {
+            String name = r.getParams().getBenchmark();
+            clipsPerSecond.put(name.substring(name.lastIndexOf('.') + 1), r.getPrimaryResult().getScore());
+        }
+        System.out.println();
+        System.out.print(ratios(clipsPerSecond));
+    }
+
+    /** Hark against each baseline, both measured in this run: {@code hark / baseline} clips per second. */
+    static String ratios(Map<String, Double> clipsPerSecond) {
+        String[][] pairs = {
+                {"hark8k", "straightforward8k"},
+                {"hark8k", "naiveDft8k"},
+                {"hark48k", "straightforward48k"},
+        };
+        StringBuilder out = new StringBuilder("Ratios in this run (clips/s, Hark / baseline):\n");
+        for (String[] p : pairs) {
+            Double hark = clipsPerSecond.get(p[0]);
+            Double base = clipsPerSecond.get(p[1]);
+            if (hark == null || base == null || base <= 0) {
+                out.append(String.format(Locale.ROOT, "  %-8s / %-18s  not both in this run%n", p[0], p[1]));
+            } else {
+                out.append(String.format(Locale.ROOT, "  %-8s / %-18s %10.1f / %-10.1f = %6.2fx%n",
+                        p[0], p[1], hark, base, hark / base));
+            }
+        }
+        return out.toString();
     }
 }

@@ -42,6 +42,7 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
     /** Reads generated (specific) records of {@code type}. */
     public static <T extends org.apache.avro.specific.SpecificRecord> AvroDeserializer<T> specific(
             SchemaRegistryClient registry, Class<T> type) {
+        TrustedAvroClasses.install();
         SpecificData model = SpecificData.getForClass(type);
         return new AvroDeserializer<>(registry, model.getSchema(type), model);
     }

@@ -1,6 +1,7 @@
 package dev.hark.trainer.online;
 
 import dev.hark.avro.AudioClip;
+import dev.hark.schemas.serde.TrustedAvroClasses;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
@@ -149,6 +150,7 @@ public final class LabeledClipStore implements AutoCloseable {
     private void load() throws IOException {
         long size = channel.size();
         long pos = 0;
+        TrustedAvroClasses.install();
         SpecificDatumReader<AudioClip> reader = new SpecificDatumReader<>(AudioClip.class);
         ByteBuffer len = ByteBuffer.allocate(4);
         while (pos + 4 <= size) {
