@@ -50,8 +50,10 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  *
  * <p>A Kafka metric {@code group}/{@code name} becomes {@code kafka_<group without -metrics>_<name>} with
  * its tags as labels (dashes become underscores) and a {@code kafka_version} label, e.g.
- * {@code kafka_stream_thread_process_rate}; names ending in {@code total} or {@code count} are counters
- * (so a {@code ..._count} gets {@code _total} appended). The binders look for metrics a client added or
+ * {@code kafka_stream_thread_process_rate}; cumulative sums and counts are counters (named with
+ * {@code _total}: {@code kafka_stream_failed_stream_threads_total}), and the Prometheus client drops a
+ * {@code _created} before {@code _total} ({@code task-created-total} is {@code kafka_stream_thread_task_total}).
+ * The app-info metrics but start time and the metrics count are left out. The binders look for metrics a client added or
  * removed (a new task, partition or thread) every {@link #KAFKA_REFRESH}; values are read when scraped.
  *
  * <p>One process-wide registry ({@link #global()}) is what every service records into and what its
@@ -114,32 +116,31 @@ public final class Metrics {
     /** Serves a Kafka Streams instance's metrics (its clients' too) until the returned handle is closed. */
     public Handle kafka(KafkaStreams streams) {
         BinderScheduler refresh = new BinderScheduler();
-        return bind(new KafkaStreamsMetrics(streams, Tags.empty(), refresh, KAFKA_REFRESH), refresh);
+        KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams, Tags.empty(), refresh, KAFKA_REFRESH);
+        return bind(binder, binder::close, refresh);
     }
 
     /** Serves a producer's metrics until the returned handle is closed (close it before the producer's replacement is bound). */
     public Handle kafka(Producer<?, ?> producer) {
         BinderScheduler refresh = new BinderScheduler();
-        return bind(new KafkaClientMetrics(producer, Tags.empty(), refresh, KAFKA_REFRESH), refresh);
+        KafkaClientMetrics binder = new KafkaClientMetrics(producer, Tags.empty(), refresh, KAFKA_REFRESH);
+        return bind(binder, binder::close, refresh);
     }
 
     /** Serves a consumer's metrics until the returned handle is closed. */
     public Handle kafka(Consumer<?, ?> consumer) {
         BinderScheduler refresh = new BinderScheduler();
-        return bind(new KafkaClientMetrics(consumer, Tags.empty(), refresh, KAFKA_REFRESH), refresh);
+        KafkaClientMetrics binder = new KafkaClientMetrics(consumer, Tags.empty(), refresh, KAFKA_REFRESH);
+        return bind(binder, binder::close, refresh);
     }
 
-    private <B extends MeterBinder & AutoCloseable> Handle bind(B binder, BinderScheduler refresh) {
+    private Handle bind(MeterBinder binder, Runnable close, BinderScheduler refresh) {
         binder.bindTo(registry);
         AtomicBoolean closed = new AtomicBoolean();
         return () -> {
             if (closed.compareAndSet(false, true)) {
                 refresh.shutdownNow(); // first: a refresh after close would bind the closed client's meters again
-                try {
-                    binder.close(); // removes the binder's meters
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
+                close.run(); // removes the binder's meters
             }
         };
     }

@@ -124,9 +124,14 @@ class DashboardMetricsTest {
         props.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
         StreamsBuilder topology = new StreamsBuilder();
         topology.stream("in").to("out");
-        try (KafkaStreams streams = new KafkaStreams(topology.build(), props);
-             Metrics.Handle kafka = Metrics.global().kafka(streams)) {
+        try (KafkaStreams streams = new KafkaStreams(topology.build(), props)) {
+            Metrics.Handle kafka = Metrics.global().kafka(streams);
             Map<String, List<Map<String, String>>> scraped = parse(Metrics.global().scrape());
+            kafka.close();
+            // the bounds the quantiles are computed from are the ones given
+            assertEquals(bounds(Metrics.latencyBuckets()), les(scraped, "hark_stage_latency_seconds_bucket"));
+            assertEquals(bounds(new double[] {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}),
+                    les(scraped, "hark_processing_seconds_bucket"));
             for (Selector s : selectors) {
                 if (NEEDS_A_BROKER.contains(s.name())) {
                     continue;
@@ -142,6 +147,23 @@ class DashboardMetricsTest {
                 g.close();
             }
         }
+    }
+
+    static Set<Double> bounds(double[] bounds) {
+        Set<Double> out = new TreeSet<>();
+        for (double b : bounds) {
+            out.add(b);
+        }
+        out.add(Double.POSITIVE_INFINITY);
+        return out;
+    }
+
+    static Set<Double> les(Map<String, List<Map<String, String>>> scraped, String bucket) {
+        Set<Double> out = new TreeSet<>();
+        for (Map<String, String> labels : scraped.get(bucket)) {
+            out.add(labels.get("le").equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(labels.get("le")));
+        }
+        return out;
     }
 
     /** name → each series' labels. */

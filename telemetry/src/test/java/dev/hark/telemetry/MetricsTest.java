@@ -104,10 +104,10 @@ class MetricsTest {
     @Test
     void aGaugeNamedTotalIsACounterOfThatName() throws Exception {
         Metrics m = new Metrics();
-        try (AutoCloseable trainings = m.gauge("hark_test_trainings_total", "trainings").set(() -> 2)) {
-            String text = m.scrape();
-            assertTrue(text.contains("# TYPE hark_test_trainings_total counter\nhark_test_trainings_total 2.0\n"), text);
-        }
+        AutoCloseable trainings = m.gauge("hark_test_trainings_total", "trainings").set(() -> 2);
+        String text = m.scrape();
+        assertTrue(text.contains("# TYPE hark_test_trainings_total counter\nhark_test_trainings_total 2.0\n"), text);
+        trainings.close();
         assertFalse(m.scrape().contains("hark_test_trainings"), m.scrape());
     }
 
