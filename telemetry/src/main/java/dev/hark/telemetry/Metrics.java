@@ -6,10 +6,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,16 +55,17 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
  * {@code kafka_stream_thread_process_rate}; cumulative sums and counts are counters (named with
  * {@code _total}: {@code kafka_stream_failed_stream_threads_total}), and the Prometheus client drops a
  * {@code _created} before {@code _total} ({@code task-created-total} is {@code kafka_stream_thread_task_total}).
- * The app-info metrics but start time and the metrics count are left out. The binders look for metrics a client added or
- * removed (a new task, partition or thread) every {@link #KAFKA_REFRESH}; values are read when scraped.
+ * The app-info metrics but start time and the metrics count are left out. The binders look for metrics a
+ * client added or removed (a new task, partition or thread) at every {@link #scrape()} and every
+ * {@link #KAFKA_REFRESH}; values are read when scraped.
  *
  * <p>One process-wide registry ({@link #global()}) is what every service records into and what its
  * {@code /metrics} serves; {@code hark up} runs all services in one process, so their stage labels keep
  * them apart.
  */
 public final class Metrics {
-    /** How often the Kafka binders look for metrics a client added or removed. */
-    public static final Duration KAFKA_REFRESH = Duration.ofSeconds(10);
+    /** How often the Kafka binders look for metrics a client added or removed, besides at every scrape. */
+    public static final Duration KAFKA_REFRESH = Duration.ofSeconds(60);
 
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     private static final Pattern LABEL = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
@@ -79,6 +82,7 @@ public final class Metrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, Family> families = new ConcurrentHashMap<>();
     final AtomicBoolean jvmBound = new AtomicBoolean();
+    private final Set<BinderScheduler> kafkaBinders = new CopyOnWriteArraySet<>();
 
     public static Metrics global() {
         return GLOBAL;
@@ -136,9 +140,11 @@ public final class Metrics {
 
     private Handle bind(MeterBinder binder, Runnable close, BinderScheduler refresh) {
         binder.bindTo(registry);
+        kafkaBinders.add(refresh);
         AtomicBoolean closed = new AtomicBoolean();
         return () -> {
             if (closed.compareAndSet(false, true)) {
+                kafkaBinders.remove(refresh);
                 refresh.shutdownNow(); // first: a refresh after close would bind the closed client's meters again
                 close.run(); // removes the binder's meters
             }
@@ -153,6 +159,16 @@ public final class Metrics {
     private static final class BinderScheduler extends AbstractExecutorService implements ScheduledExecutorService {
         private final List<Future<?>> tasks = new CopyOnWriteArrayList<>();
         private volatile boolean shutdown;
+        /** The binder's refresh (it schedules one), never run twice at once; null until scheduled. */
+        private volatile Runnable refresh;
+
+        /** Runs the binder's refresh now, in this thread: a client's new metrics are in the next scrape. */
+        void refreshNow() {
+            Runnable r = refresh;
+            if (r != null && !shutdown) {
+                r.run();
+            }
+        }
 
         private <F extends Future<?>> F track(F task) {
             tasks.add(task);
@@ -174,7 +190,13 @@ public final class Metrics {
 
         @Override
         public ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay, long period, TimeUnit unit) {
-            return track(KAFKA_SCHEDULER.scheduleAtFixedRate(command, initialDelay, period, unit));
+            Runnable serial = () -> {
+                synchronized (this) {
+                    command.run();
+                }
+            };
+            refresh = serial;
+            return track(KAFKA_SCHEDULER.scheduleAtFixedRate(serial, initialDelay, period, unit));
         }
 
         @Override
@@ -218,8 +240,12 @@ public final class Metrics {
 
     // ---- exposition -----------------------------------------------------------------------------
 
-    /** Everything, in the Prometheus text format (version 0.0.4). */
+    /**
+     * Everything, in the Prometheus text format (version 0.0.4). The Kafka binders look for metrics their
+     * clients added or removed first, so a new task's, partition's or thread's are there at once.
+     */
     public String scrape() {
+        kafkaBinders.forEach(BinderScheduler::refreshNow);
         return registry.scrape();
     }
 
