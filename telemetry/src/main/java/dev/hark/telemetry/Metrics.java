@@ -145,8 +145,10 @@ public final class Metrics {
         return () -> {
             if (closed.compareAndSet(false, true)) {
                 kafkaBinders.remove(refresh);
-                refresh.shutdownNow(); // first: a refresh after close would bind the closed client's meters again
-                close.run(); // removes the binder's meters
+                synchronized (refresh) { // not while a refresh runs
+                    refresh.shutdownNow(); // first: a refresh after close would bind the closed client's meters again
+                    close.run(); // removes the binder's meters
+                }
             }
         };
     }
@@ -165,7 +167,7 @@ public final class Metrics {
         /** Runs the binder's refresh now, in this thread: a client's new metrics are in the next scrape. */
         void refreshNow() {
             Runnable r = refresh;
-            if (r != null && !shutdown) {
+            if (r != null) {
                 r.run();
             }
         }
@@ -192,7 +194,9 @@ public final class Metrics {
         public ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay, long period, TimeUnit unit) {
             Runnable serial = () -> {
                 synchronized (this) {
-                    command.run();
+                    if (!shutdown) {
+                        command.run();
+                    }
                 }
             };
             refresh = serial;
@@ -315,7 +319,7 @@ public final class Metrics {
         }
     }
 
-    /** Monotonic counts; the name ends in {@code _total}, as scraped. */
+    /** Monotonic counts; the name ends in {@code _total}, as scraped. One without labels is served from 0 at once. */
     public static final class Counter extends Family {
         private final Map<List<String>, io.micrometer.core.instrument.Counter> children = new ConcurrentHashMap<>();
 
@@ -325,6 +329,9 @@ public final class Metrics {
                 throw new IllegalArgumentException("a counter's name ends in _total, as Prometheus shows it: " + name);
             }
             noReservedSuffix(name.substring(0, name.length() - "_total".length()), "counter");
+            if (labelNames.length == 0) {
+                add(0); // served at 0 from the start: a first failure is an increase, and the series is there to query
+            }
         }
 
         public void inc(String... labelValues) {

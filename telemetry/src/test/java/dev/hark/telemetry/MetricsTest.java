@@ -59,6 +59,8 @@ class MetricsTest {
         assertTrue(text.contains("hark_test_seconds_sum{stage=\"a\"} 5.055\n"), text);
         assertTrue(text.contains("hark_test_seconds_max{stage=\"a\"} 5.0\n"), text);
         assertEquals(3, h.count("a"));
+        m.counter("hark_test_failures_total", "failures");
+        assertTrue(m.scrape().contains("\nhark_test_failures_total 0.0\n"), "a counter without labels is there from 0");
     }
 
     @Test
