@@ -167,10 +167,10 @@ class UpCommandTest {
             assertTrue(healthBody.contains("\"feature-stream\":{\"status\":\"UP\"") && healthBody.contains("\"trainer\""), healthBody);
             String metrics = http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/metrics")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-            assertTrue(metrics.contains("hark_model_version{service=\"classifier-stream\"} -1\n"), metrics);
-            assertTrue(metrics.contains("hark_service_up{service=\"classifier-stream\"} 1\n"), metrics);
+            assertTrue(metrics.contains("hark_model_version{service=\"classifier-stream\"} -1.0\n"), metrics);
+            assertTrue(metrics.contains("hark_service_up{service=\"classifier-stream\"} 1.0\n"), metrics);
             assertTrue(metrics.contains("\nkafka_stream_thread_process_total{"), "Kafka Streams metrics");
-            assertTrue(metrics.contains("\njvm_memory_used_bytes{area=\"heap\"}"), "JVM metrics");
+            assertTrue(metrics.contains("\njvm_memory_used_bytes{area=\"heap\",id="), "JVM metrics");
 
             Duration stop = up.interrupt();
             assertEquals(sigintIgnored() ? 143 : 130, up.process.exitValue(), "the usual exit code after Ctrl-C (SIGTERM: 143): " + up.stderr);

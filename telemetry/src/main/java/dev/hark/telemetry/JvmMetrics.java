@@ -1,36 +1,38 @@
 package dev.hark.telemetry;
 
-import java.lang.management.GarbageCollectorMXBean;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 
-/** A handful of JVM and process gauges (heap, threads, GC, CPU, uptime), registered once per process. */
+/**
+ * Micrometer's JVM and process binders, bound once per registry: memory per area and pool
+ * ({@code jvm_memory_used_bytes{area,id}}, {@code jvm_memory_max_bytes}, ...), GC pauses
+ * ({@code jvm_gc_pause_seconds}), threads ({@code jvm_threads_live_threads}, by state), classes,
+ * CPU ({@code process_cpu_usage}, {@code system_cpu_usage}), open files and uptime
+ * ({@code process_uptime_seconds}, {@code process_start_time_seconds}).
+ */
 public final class JvmMetrics {
-    private static boolean registered;
-
     private JvmMetrics() {
     }
 
-    public static synchronized void register(Metrics m) {
-        if (registered && m == Metrics.global()) {
+    /** Binds the JVM and process meters to {@code m}; a second call for the same registry does nothing. */
+    public static void register(Metrics m) {
+        if (!m.jvmBound.compareAndSet(false, true)) {
             return;
         }
-        registered = registered || m == Metrics.global();
-        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-        Metrics.Gauge mem = m.gauge("jvm_memory_used_bytes", "used bytes of a JVM memory area", "area");
-        mem.set(() -> memory.getHeapMemoryUsage().getUsed(), "heap");
-        mem.set(() -> memory.getNonHeapMemoryUsage().getUsed(), "nonheap");
-        m.gauge("jvm_memory_max_bytes", "maximum heap", "area").set(() -> memory.getHeapMemoryUsage().getMax(), "heap");
-        m.gauge("jvm_threads_live", "live threads").set(() -> ManagementFactory.getThreadMXBean().getThreadCount());
-        Metrics.Gauge gc = m.gauge("jvm_gc_collection_seconds_total", "time spent in GC", "gc");
-        for (GarbageCollectorMXBean b : ManagementFactory.getGarbageCollectorMXBeans()) {
-            gc.set(() -> b.getCollectionTime() / 1000.0, b.getName());
-        }
-        var os = ManagementFactory.getOperatingSystemMXBean();
-        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
-            m.gauge("process_cpu_seconds_total", "CPU time of the process").set(() -> sun.getProcessCpuTime() / 1e9);
-        }
-        m.gauge("process_uptime_seconds", "seconds since the JVM started")
-                .set(() -> ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0);
+        MeterRegistry r = m.registry();
+        new JvmMemoryMetrics().bindTo(r);
+        // its GC notification listeners live as long as the registry (the process, for the global one)
+        new JvmGcMetrics().bindTo(r);
+        new JvmThreadMetrics().bindTo(r);
+        new ClassLoaderMetrics().bindTo(r);
+        new ProcessorMetrics().bindTo(r);
+        new FileDescriptorMetrics().bindTo(r);
+        new UptimeMetrics().bindTo(r);
     }
 }

@@ -1,201 +1,277 @@
 package dev.hark.telemetry;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
+import java.util.Set;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.DoubleAdder;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.DoubleSupplier;
-import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.streams.KafkaStreams;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
- * A small Prometheus registry: labelled counters, histograms and gauges, plus live views of Kafka
- * clients' own metrics (producer, consumer, admin, Kafka Streams), all written in the Prometheus text
- * exposition format (version 0.0.4) by {@link #scrape()}.
+ * Hark's metrics on Micrometer: one {@link PrometheusMeterRegistry} behind a small API of labelled
+ * counters, histograms and gauges whose names are the Prometheus names exactly as scraped (what the
+ * README and the Grafana dashboard use), plus Micrometer's Kafka binders ({@link KafkaStreamsMetrics},
+ * {@link KafkaClientMetrics}) and JVM binders ({@link JvmMetrics}). {@link #scrape()} writes the
+ * Prometheus text format (version 0.0.4).
  *
- * <p>Kafka metrics are read from the clients when scraped, never copied: a metric a client adds later
- * (a new task, a new partition) is there on the next scrape, and a closed client's metrics go with it.
- * A Kafka metric {@code group}/{@code name} becomes {@code kafka_<group without -metrics>_<name>} with
- * its tags as labels (dashes become underscores), e.g. {@code kafka_stream_thread_process_rate}.
+ * <p>Names are kept as they were before Micrometer: a counter is named with its {@code _total} (Micrometer
+ * strips it and the exposition adds it back), a histogram (a Micrometer timer with the given bounds as
+ * its service level objectives) with {@code _seconds}, and a gauge whose name ends in {@code _total} (a
+ * count read from elsewhere) is exposed as a counter of that name. A histogram also gets Micrometer's
+ * {@code <name>_max} gauge. Values are written as Java doubles ({@code 3.0}; {@code le="1.0"}).
+ *
+ * <p>A Kafka metric {@code group}/{@code name} becomes {@code kafka_<group without -metrics>_<name>} with
+ * its tags as labels (dashes become underscores) and a {@code kafka_version} label, e.g.
+ * {@code kafka_stream_thread_process_rate}; cumulative sums and counts are counters (named with
+ * {@code _total}: {@code kafka_stream_failed_stream_threads_total}), and the Prometheus client drops a
+ * {@code _created} before {@code _total} ({@code task-created-total} is {@code kafka_stream_thread_task_total}).
+ * The app-info metrics but start time and the metrics count are left out. The binders look for metrics a
+ * client added or removed (a new task, partition or thread) at every {@link #scrape()} and every
+ * {@link #KAFKA_REFRESH}; values are read when scraped.
  *
  * <p>One process-wide registry ({@link #global()}) is what every service records into and what its
  * {@code /metrics} serves; {@code hark up} runs all services in one process, so their stage labels keep
  * them apart.
  */
 public final class Metrics {
-    private static final Metrics GLOBAL = new Metrics();
+    /** How often the Kafka binders look for metrics a client added or removed, besides at every scrape. */
+    public static final Duration KAFKA_REFRESH = Duration.ofSeconds(60);
 
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
+    private static final Pattern LABEL = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
+    /** Suffixes the Prometheus client strips from a name (and adds back only for the types they belong to). */
+    private static final List<String> RESERVED_SUFFIXES = List.of("_total", "_created", "_bucket", "_info");
+    private static final Metrics GLOBAL = new Metrics();
+    /** One thread for every Kafka binder's refresh, in every registry; a daemon, for the process's lifetime. */
+    private static final ScheduledExecutorService KAFKA_SCHEDULER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "hark-kafka-metrics");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, Family> families = new ConcurrentHashMap<>();
-    private final List<KafkaSource> kafka = new CopyOnWriteArrayList<>();
+    final AtomicBoolean jvmBound = new AtomicBoolean();
+    private final Set<BinderScheduler> kafkaBinders = new CopyOnWriteArraySet<>();
 
     public static Metrics global() {
         return GLOBAL;
     }
 
+    /** The Micrometer registry itself, for binders of one's own. */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** A registration that can be undone; closing it twice is harmless. */
+    public interface Handle extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     // ---- registration ---------------------------------------------------------------------------
 
-    /** The counter family {@code name} (registered on first call; later calls return the same one). */
+    /** The counter family {@code name}, ending in {@code _total} (registered on first call; later calls return the same one). */
     public Counter counter(String name, String help, String... labelNames) {
-        return (Counter) families.computeIfAbsent(name, n -> new Counter(n, help, labelNames)).check(Counter.class, labelNames);
+        return (Counter) families.computeIfAbsent(name, n -> new Counter(this, n, help, labelNames)).check(Counter.class, labelNames);
     }
 
     /** The histogram family {@code name} with upper bounds {@code buckets} (ascending; +Inf is implied). */
     public Histogram histogram(String name, String help, double[] buckets, String... labelNames) {
-        return (Histogram) families.computeIfAbsent(name, n -> new Histogram(n, help, buckets, labelNames))
+        return (Histogram) families.computeIfAbsent(name, n -> new Histogram(this, n, help, buckets, labelNames))
                 .check(Histogram.class, labelNames);
     }
 
     /** The gauge family {@code name}: series whose values are read when scraped. */
     public Gauge gauge(String name, String help, String... labelNames) {
-        return (Gauge) families.computeIfAbsent(name, n -> new Gauge(n, help, labelNames)).check(Gauge.class, labelNames);
+        return (Gauge) families.computeIfAbsent(name, n -> new Gauge(this, n, help, labelNames)).check(Gauge.class, labelNames);
+    }
+
+    /** Serves a Kafka Streams instance's metrics (its clients' too) until the returned handle is closed. */
+    public Handle kafka(KafkaStreams streams) {
+        BinderScheduler refresh = new BinderScheduler();
+        KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams, Tags.empty(), refresh, KAFKA_REFRESH);
+        return bind(binder, binder::close, refresh);
+    }
+
+    /** Serves a producer's metrics until the returned handle is closed (close it before the producer's replacement is bound). */
+    public Handle kafka(Producer<?, ?> producer) {
+        BinderScheduler refresh = new BinderScheduler();
+        KafkaClientMetrics binder = new KafkaClientMetrics(producer, Tags.empty(), refresh, KAFKA_REFRESH);
+        return bind(binder, binder::close, refresh);
+    }
+
+    /** Serves a consumer's metrics until the returned handle is closed. */
+    public Handle kafka(Consumer<?, ?> consumer) {
+        BinderScheduler refresh = new BinderScheduler();
+        KafkaClientMetrics binder = new KafkaClientMetrics(consumer, Tags.empty(), refresh, KAFKA_REFRESH);
+        return bind(binder, binder::close, refresh);
+    }
+
+    private Handle bind(MeterBinder binder, Runnable close, BinderScheduler refresh) {
+        binder.bindTo(registry);
+        kafkaBinders.add(refresh);
+        AtomicBoolean closed = new AtomicBoolean();
+        return () -> {
+            if (closed.compareAndSet(false, true)) {
+                kafkaBinders.remove(refresh);
+                synchronized (refresh) { // not while a refresh runs
+                    refresh.shutdownNow(); // first: a refresh after close would bind the closed client's meters again
+                    close.run(); // removes the binder's meters
+                }
+            }
+        };
     }
 
     /**
-     * Serves a Kafka client's metrics (e.g. {@code streams::metrics}, {@code producer::metrics}) until
-     * the returned handle is closed.
+     * One binder's view of the shared refresh thread. Micrometer does not cancel the refresh of a binder
+     * given a scheduler when it is closed (it leaves an external scheduler to its owner), so each binder
+     * gets its own view, whose {@link #shutdownNow()} cancels that binder's tasks only.
      */
-    public AutoCloseable kafka(Supplier<Map<MetricName, ? extends Metric>> metrics) {
-        KafkaSource source = new KafkaSource(metrics);
-        kafka.add(source);
-        return () -> kafka.remove(source);
+    private static final class BinderScheduler extends AbstractExecutorService implements ScheduledExecutorService {
+        private final List<Future<?>> tasks = new CopyOnWriteArrayList<>();
+        private volatile boolean shutdown;
+        /** The binder's refresh (it schedules one), never run twice at once; null until scheduled. */
+        private volatile Runnable refresh;
+
+        /** Runs the binder's refresh now, in this thread: a client's new metrics are in the next scrape. */
+        void refreshNow() {
+            Runnable r = refresh;
+            if (r != null) {
+                r.run();
+            }
+        }
+
+        private <F extends Future<?>> F track(F task) {
+            tasks.add(task);
+            if (shutdown) {
+                task.cancel(false);
+            }
+            return task;
+        }
+
+        @Override
+        public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+            return track(KAFKA_SCHEDULER.schedule(command, delay, unit));
+        }
+
+        @Override
+        public <V> ScheduledFuture<V> schedule(Callable<V> callable, long delay, TimeUnit unit) {
+            return track(KAFKA_SCHEDULER.schedule(callable, delay, unit));
+        }
+
+        @Override
+        public ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay, long period, TimeUnit unit) {
+            Runnable serial = () -> {
+                synchronized (this) {
+                    if (!shutdown) {
+                        command.run();
+                    }
+                }
+            };
+            refresh = serial;
+            return track(KAFKA_SCHEDULER.scheduleAtFixedRate(serial, initialDelay, period, unit));
+        }
+
+        @Override
+        public ScheduledFuture<?> scheduleWithFixedDelay(Runnable command, long initialDelay, long delay, TimeUnit unit) {
+            return track(KAFKA_SCHEDULER.scheduleWithFixedDelay(command, initialDelay, delay, unit));
+        }
+
+        @Override
+        public void execute(Runnable command) {
+            schedule(command, 0, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void shutdown() {
+            shutdownNow();
+        }
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            shutdown = true;
+            tasks.forEach(t -> t.cancel(false));
+            tasks.clear();
+            return List.of();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return shutdown;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return shutdown;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) {
+            return shutdown;
+        }
     }
 
     // ---- exposition -----------------------------------------------------------------------------
 
-    /** Everything, in the Prometheus text format. */
+    /**
+     * Everything, in the Prometheus text format (version 0.0.4). The Kafka binders look for metrics their
+     * clients added or removed first, so a new task's, partition's or thread's are there at once.
+     */
     public String scrape() {
-        StringBuilder out = new StringBuilder(64 * 1024);
-        for (Family f : new TreeMap<>(families).values()) {
-            f.write(out);
-        }
-        writeKafka(out);
-        return out.toString();
-    }
-
-    private void writeKafka(StringBuilder out) {
-        // name -> (labels -> value); first source wins for an identical series
-        Map<String, Map<String, Double>> series = new TreeMap<>();
-        Map<String, String> help = new LinkedHashMap<>();
-        for (KafkaSource source : kafka) {
-            Map<MetricName, ? extends Metric> metrics;
-            try {
-                metrics = source.metrics.get();
-            } catch (RuntimeException e) {
-                continue; // a client closing while scraped
-            }
-            for (Map.Entry<MetricName, ? extends Metric> e : metrics.entrySet()) {
-                MetricName mn = e.getKey();
-                Object v;
-                try {
-                    v = e.getValue().metricValue();
-                } catch (RuntimeException ex) {
-                    continue;
-                }
-                if (!(v instanceof Number number)) {
-                    continue; // app-info's version strings and the like
-                }
-                String group = mn.group().endsWith("-metrics") ? mn.group().substring(0, mn.group().length() - 8) : mn.group();
-                String name = sanitize("kafka_" + group + "_" + mn.name());
-                StringBuilder labels = new StringBuilder();
-                for (Map.Entry<String, String> tag : new TreeMap<>(mn.tags()).entrySet()) {
-                    appendLabel(labels, sanitize(tag.getKey()), tag.getValue());
-                }
-                series.computeIfAbsent(name, k -> new LinkedHashMap<>()).putIfAbsent(labels.toString(), number.doubleValue());
-                help.putIfAbsent(name, mn.description());
-            }
-        }
-        for (Map.Entry<String, Map<String, Double>> e : series.entrySet()) {
-            String name = e.getKey();
-            String type = name.endsWith("_total") ? "counter" : "gauge";
-            header(out, name, help.get(name), type);
-            for (Map.Entry<String, Double> s : e.getValue().entrySet()) {
-                sample(out, name, s.getKey(), s.getValue());
-            }
-        }
-    }
-
-    static void header(StringBuilder out, String name, String help, String type) {
-        out.append("# HELP ").append(name).append(' ')
-                .append(help == null ? "" : help.replace("\\", "\\\\").replace("\n", "\\n")).append('\n');
-        out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-    }
-
-    static void sample(StringBuilder out, String name, String labels, double value) {
-        out.append(name);
-        if (!labels.isEmpty()) {
-            out.append('{').append(labels).append('}');
-        }
-        out.append(' ').append(format(value)).append('\n');
-    }
-
-    static String format(double v) {
-        if (Double.isNaN(v)) {
-            return "NaN";
-        }
-        if (Double.isInfinite(v)) {
-            return v > 0 ? "+Inf" : "-Inf";
-        }
-        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
-            return Long.toString((long) v);
-        }
-        return Double.toString(v);
-    }
-
-    static void appendLabel(StringBuilder labels, String name, String value) {
-        if (!labels.isEmpty()) {
-            labels.append(',');
-        }
-        labels.append(name).append("=\"").append(escape(value)).append('"');
-    }
-
-    static String escape(String value) {
-        return (value == null ? "" : value).replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
-    }
-
-    /** A valid Prometheus metric or label name: [a-zA-Z_:][a-zA-Z0-9_:]*, anything else becomes '_'. */
-    public static String sanitize(String name) {
-        StringBuilder b = new StringBuilder(name.length());
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            boolean ok = c == '_' || c == ':' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9');
-            b.append(ok ? c : '_');
-        }
-        return b.toString();
-    }
-
-    private record KafkaSource(Supplier<Map<MetricName, ? extends Metric>> metrics) {
-        @Override
-        public boolean equals(Object o) {
-            return this == o;
-        }
-
-        @Override
-        public int hashCode() {
-            return System.identityHashCode(this);
-        }
+        kafkaBinders.forEach(BinderScheduler::refreshNow);
+        return registry.scrape();
     }
 
     // ---- families -------------------------------------------------------------------------------
 
-    /** A metric name with its help, type and label names; its series are keyed by label values. */
+    /** A metric name with its help and label names; its series are keyed by label values. */
     public abstract static class Family {
+        final Metrics owner;
         final String name;
         final String help;
         final String[] labelNames;
 
-        Family(String name, String help, String[] labelNames) {
-            if (!name.equals(sanitize(name))) {
+        Family(Metrics owner, String name, String help, String[] labelNames) {
+            if (!NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException("not a Prometheus metric name: " + name);
             }
+            for (String label : labelNames) {
+                if (!LABEL.matcher(label).matches() || label.equals("le")) {
+                    throw new IllegalArgumentException("not a label name " + name + " can have: " + label);
+                }
+            }
+            this.owner = owner;
             this.name = name;
             this.help = help;
             this.labelNames = labelNames.clone();
@@ -221,30 +297,41 @@ public final class Metrics {
             return List.copyOf(key);
         }
 
-        String labels(List<String> values, String extraName, String extraValue) {
-            StringBuilder b = new StringBuilder();
+        Tags tags(List<String> values) {
+            List<Tag> tags = new ArrayList<>(labelNames.length);
             for (int i = 0; i < labelNames.length; i++) {
-                appendLabel(b, labelNames[i], values.get(i));
+                tags.add(Tag.of(labelNames[i], values.get(i)));
             }
-            if (extraName != null) {
-                appendLabel(b, extraName, extraValue);
-            }
-            return b.toString();
+            return Tags.of(tags);
         }
 
         public String name() {
             return name;
         }
 
-        abstract void write(StringBuilder out);
+        static void noReservedSuffix(String name, String what) {
+            for (String suffix : RESERVED_SUFFIXES) {
+                if (name.endsWith(suffix)) {
+                    throw new IllegalArgumentException(what + " " + name + " cannot end in " + suffix
+                            + " (Prometheus would expose it under another name)");
+                }
+            }
+        }
     }
 
-    /** Monotonic counts; the name should end in {@code _total}. */
+    /** Monotonic counts; the name ends in {@code _total}, as scraped. One without labels is served from 0 at once. */
     public static final class Counter extends Family {
-        private final Map<List<String>, DoubleAdder> children = new ConcurrentHashMap<>();
+        private final Map<List<String>, io.micrometer.core.instrument.Counter> children = new ConcurrentHashMap<>();
 
-        Counter(String name, String help, String[] labelNames) {
-            super(name, help, labelNames);
+        Counter(Metrics owner, String name, String help, String[] labelNames) {
+            super(owner, name, help, labelNames);
+            if (!name.endsWith("_total")) {
+                throw new IllegalArgumentException("a counter's name ends in _total, as Prometheus shows it: " + name);
+            }
+            noReservedSuffix(name.substring(0, name.length() - "_total".length()), "counter");
+            if (labelNames.length == 0) {
+                add(0); // served at 0 from the start: a first failure is an increase, and the series is there to query
+            }
         }
 
         public void inc(String... labelValues) {
@@ -255,126 +342,114 @@ public final class Metrics {
             if (amount < 0) {
                 throw new IllegalArgumentException("a counter only goes up");
             }
-            children.computeIfAbsent(key(labelValues), k -> new DoubleAdder()).add(amount);
+            children.computeIfAbsent(key(labelValues), k -> io.micrometer.core.instrument.Counter.builder(name)
+                    .description(help).tags(tags(k)).register(owner.registry)).increment(amount);
         }
 
         public double value(String... labelValues) {
-            DoubleAdder a = children.get(key(labelValues));
-            return a == null ? 0 : a.sum();
-        }
-
-        @Override
-        void write(StringBuilder out) {
-            header(out, name, help, "counter");
-            children.entrySet().stream().sorted(Map.Entry.comparingByKey(Metrics::compareKeys))
-                    .forEach(e -> sample(out, name, labels(e.getKey(), null, null), e.getValue().sum()));
+            io.micrometer.core.instrument.Counter c = children.get(key(labelValues));
+            return c == null ? 0 : c.count();
         }
     }
 
-    /** Values read when scraped, one supplier per label set. */
+    /**
+     * Values read when scraped, one supplier per label set. A name ending in {@code _total} (a count kept
+     * elsewhere, that only grows) is exposed as a counter.
+     */
     public static final class Gauge extends Family {
-        private final Map<List<String>, DoubleSupplier> children = new ConcurrentHashMap<>();
+        private final Map<List<String>, Series> children = new ConcurrentHashMap<>();
 
-        Gauge(String name, String help, String[] labelNames) {
-            super(name, help, labelNames);
+        Gauge(Metrics owner, String name, String help, String[] labelNames) {
+            super(owner, name, help, labelNames);
+            noReservedSuffix(name.endsWith("_total") ? name.substring(0, name.length() - "_total".length()) : name, "gauge");
         }
 
         /** Registers (or replaces) the series with these label values; returns a handle that removes it. */
-        public AutoCloseable set(DoubleSupplier value, String... labelValues) {
+        public Handle set(DoubleSupplier value, String... labelValues) {
             List<String> key = key(labelValues);
-            children.put(key, value);
-            return () -> children.remove(key, value);
+            Series series;
+            synchronized (this) {
+                series = children.get(key);
+                if (series == null) {
+                    series = new Series();
+                    series.meter = name.endsWith("_total")
+                            ? FunctionCounter.builder(name, series, Series::read).description(help).tags(tags(key))
+                                    .register(owner.registry)
+                            : io.micrometer.core.instrument.Gauge.builder(name, series, Series::read).description(help)
+                                    .tags(tags(key)).strongReference(true).register(owner.registry);
+                    children.put(key, series);
+                }
+                series.value = value;
+            }
+            Series registered = series;
+            return () -> {
+                synchronized (this) {
+                    if (children.get(key) == registered && registered.value == value) {
+                        children.remove(key);
+                        owner.registry.remove(registered.meter);
+                    }
+                }
+            };
         }
 
         public boolean has(String... labelValues) {
             return children.containsKey(key(labelValues));
         }
 
-        @Override
-        void write(StringBuilder out) {
-            // a value read from elsewhere that only grows (CPU seconds, GC time) is still a counter
-            header(out, name, help, name.endsWith("_total") ? "counter" : "gauge");
-            children.entrySet().stream().sorted(Map.Entry.comparingByKey(Metrics::compareKeys)).forEach(e -> {
-                double v;
+        private static final class Series {
+            volatile DoubleSupplier value;
+            Meter meter;
+
+            double read() {
                 try {
-                    v = e.getValue().getAsDouble();
-                } catch (RuntimeException ex) {
-                    v = Double.NaN;
+                    return value.getAsDouble();
+                } catch (RuntimeException e) {
+                    return Double.NaN;
                 }
-                sample(out, name, labels(e.getKey(), null, null), v);
-            });
+            }
         }
     }
 
-    /** Cumulative buckets, sum and count, as Prometheus histograms have them; the unit goes in the name. */
+    /**
+     * Durations in seconds: cumulative buckets, sum and count, as Prometheus histograms have them, with
+     * exactly the given bounds (and +Inf). The name ends in {@code _seconds}. A Micrometer {@link Timer}
+     * underneath (values kept in nanoseconds): its distribution summary would bucket a value by its
+     * ceiling, putting every value below 1 in the bucket of 1.
+     */
     public static final class Histogram extends Family {
-        private final double[] bounds;
-        private final Map<List<String>, Child> children = new ConcurrentHashMap<>();
+        private final Duration[] bounds;
+        private final Map<List<String>, Timer> children = new ConcurrentHashMap<>();
 
-        Histogram(String name, String help, double[] bounds, String[] labelNames) {
-            super(name, help, labelNames);
+        Histogram(Metrics owner, String name, String help, double[] bounds, String[] labelNames) {
+            super(owner, name, help, labelNames);
+            if (!name.endsWith("_seconds")) {
+                throw new IllegalArgumentException("a histogram is of seconds, and its name ends in _seconds: " + name);
+            }
             for (int i = 1; i < bounds.length; i++) {
                 if (!(bounds[i] > bounds[i - 1])) {
                     throw new IllegalArgumentException("bucket bounds must ascend: " + Arrays.toString(bounds));
                 }
             }
-            this.bounds = bounds.clone();
+            this.bounds = new Duration[bounds.length];
+            for (int i = 0; i < bounds.length; i++) {
+                if (!(bounds[i] > 0) || Double.isInfinite(bounds[i])) {
+                    throw new IllegalArgumentException("bucket bounds are positive and finite: " + Arrays.toString(bounds));
+                }
+                this.bounds[i] = Duration.ofNanos(Math.round(bounds[i] * 1e9));
+            }
         }
 
-        public void observe(double value, String... labelValues) {
-            Child c = children.computeIfAbsent(key(labelValues), k -> new Child(bounds.length));
-            int i = 0;
-            while (i < bounds.length && value > bounds[i]) {
-                i++;
-            }
-            c.buckets[i].increment(); // i == bounds.length: only +Inf
-            c.sum.add(value);
-            c.count.increment();
+        /** Records {@code seconds} (a negative value is not recorded). */
+        public void observe(double seconds, String... labelValues) {
+            children.computeIfAbsent(key(labelValues), k -> Timer.builder(name).description(help).tags(tags(k))
+                    .serviceLevelObjectives(bounds).register(owner.registry))
+                    .record(Math.round(seconds * 1e9), TimeUnit.NANOSECONDS);
         }
 
         public long count(String... labelValues) {
-            Child c = children.get(key(labelValues));
-            return c == null ? 0 : c.count.sum();
+            Timer t = children.get(key(labelValues));
+            return t == null ? 0 : t.count();
         }
-
-        @Override
-        void write(StringBuilder out) {
-            header(out, name, help, "histogram");
-            children.entrySet().stream().sorted(Map.Entry.comparingByKey(Metrics::compareKeys)).forEach(e -> {
-                Child c = e.getValue();
-                long cumulative = 0;
-                for (int i = 0; i <= bounds.length; i++) {
-                    cumulative += c.buckets[i].sum();
-                    String le = i == bounds.length ? "+Inf" : format(bounds[i]);
-                    sample(out, name + "_bucket", labels(e.getKey(), "le", le), cumulative);
-                }
-                sample(out, name + "_sum", labels(e.getKey(), null, null), c.sum.sum());
-                sample(out, name + "_count", labels(e.getKey(), null, null), c.count.sum());
-            });
-        }
-
-        private static final class Child {
-            final LongAdder[] buckets;
-            final DoubleAdder sum = new DoubleAdder();
-            final LongAdder count = new LongAdder();
-
-            Child(int bounds) {
-                buckets = new LongAdder[bounds + 1];
-                for (int i = 0; i < buckets.length; i++) {
-                    buckets[i] = new LongAdder();
-                }
-            }
-        }
-    }
-
-    private static int compareKeys(List<String> a, List<String> b) {
-        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-            int c = a.get(i).compareTo(b.get(i));
-            if (c != 0) {
-                return c;
-            }
-        }
-        return Integer.compare(a.size(), b.size());
     }
 
     /** Latency buckets in seconds, 1 ms to 1 min. */

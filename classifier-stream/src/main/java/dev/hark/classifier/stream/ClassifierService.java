@@ -48,7 +48,7 @@ public final class ClassifierService implements AutoCloseable {
         props.putAll(StreamSafety.handlers("classifier-stream", deadLetters));
         this.streams = new KafkaStreams(ClassifierTopology.build(settings, registry, state), props);
         streams.setUncaughtExceptionHandler(StreamSafety.restartWithBackoff(APPLICATION_ID));
-        this.kafkaMetrics = Metrics.global().kafka(streams::metrics);
+        this.kafkaMetrics = Metrics.global().kafka(streams);
         this.versionGauge = HarkMeters.MODEL_VERSION.set(this::servingVersion, "classifier-stream");
     }
 

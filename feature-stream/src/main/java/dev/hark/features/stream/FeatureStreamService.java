@@ -48,7 +48,7 @@ public final class FeatureStreamService implements AutoCloseable {
         props.putAll(StreamSafety.handlers("feature-stream", deadLetters));
         this.streams = new KafkaStreams(FeatureStreamTopology.build(settings, registry), props);
         streams.setUncaughtExceptionHandler(StreamSafety.restartWithBackoff(APPLICATION_ID));
-        this.kafkaMetrics = Metrics.global().kafka(streams::metrics);
+        this.kafkaMetrics = Metrics.global().kafka(streams);
     }
 
     static Properties streamsConfig(ClusterConfig cluster, Path stateDir, Properties overrides) {

@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -39,11 +41,13 @@ import dev.hark.schemas.ClusterConfig;
 import dev.hark.schemas.TopicAdmin;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
+import dev.hark.telemetry.Metrics;
 
 /**
  * The feature stream on a real broker: 20 real recordings, separated by 300–800 ms of low noise and
  * sent as 20–100 ms chunks, come out as exactly 20 clips, each holding its recording, and 20 feature
- * records. Runs on the embedded cluster and, where Docker exists, on containers.
+ * records; meanwhile the service's Kafka Streams metrics are in the process's registry. Runs on the
+ * embedded cluster and, where Docker exists, on containers.
  */
 abstract class FeatureStreamOverKafkaContract {
 
@@ -117,7 +121,36 @@ abstract class FeatureStreamOverKafkaContract {
             }
             SegmentationCheck.Report report = SegmentationCheck.evaluate(scene, cuts);
             assertEquals(20, report.single(), "each clip holds exactly its recording: " + report);
+
+            // the running KafkaStreams' own metrics, through Micrometer's KafkaStreamsMetrics, in what /metrics
+            // serves; those made after the binder was bound (the lag of the partitions assigned) too, at once
+            String app = overrides.getProperty(StreamsConfig.APPLICATION_ID_CONFIG);
+            String text = Metrics.global().scrape();
+            assertTrue(sum(text, "kafka_stream_thread_process_total", app) >= 20, "records processed by " + app
+                    + "'s stream threads:\n" + grep(text, "kafka_stream_thread_process_total"));
+            assertTrue(sum(text, "kafka_stream_thread_process_rate", app) >= 0, grep(text, "kafka_stream_thread_process_rate"));
+            assertTrue(sum(text, "kafka_consumer_fetch_manager_records_lag", app) >= 0,
+                    "consumer lag per partition (the dashboard's lag panel):\n" + grep(text, "kafka_consumer_fetch_manager_records_lag"));
         }
+    }
+
+    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)\\{(.*)} (\\S+)$", Pattern.MULTILINE);
+
+    /** The sum of the {@code name} samples with a label value containing {@code app}; NaN when there is none. */
+    static double sum(String scrape, String name, String app) {
+        double sum = Double.NaN;
+        Matcher m = SAMPLE.matcher(scrape);
+        while (m.find()) {
+            if (m.group(1).equals(name) && m.group(2).contains(app)) {
+                double v = Double.parseDouble(m.group(3));
+                sum = Double.isNaN(sum) ? v : sum + (Double.isNaN(v) ? 0 : v);
+            }
+        }
+        return sum;
+    }
+
+    static String grep(String scrape, String name) {
+        return scrape.lines().filter(l -> l.startsWith(name)).limit(20).reduce("", (a, b) -> a + b + "\n");
     }
 
     static void sendAsChunks(ClusterConfig cluster, SchemaRegistryClient registry, String device,

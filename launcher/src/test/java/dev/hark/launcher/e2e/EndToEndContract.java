@@ -110,8 +110,7 @@ abstract class EndToEndContract {
              ClassifierService classifier = new ClassifierService(cluster, ClassifierTopology.Settings.defaults(),
                      tmp.resolve("classifier-stream"), appId("e2e-classifier-" + run));
              OnlineTrainer trainer = new OnlineTrainer(trainerSettings, registry);
-             Replayer replayer = new Replayer(cluster, registry);
-             AutoCloseable replayerMetrics = Metrics.global().kafka(replayer::metrics);
+             Replayer replayer = new Replayer(cluster, registry); // binds its producer's metrics
              KafkaConsumer<String, Prediction> predictions = predictionsFromNow(cluster, registry)) {
             http.check("feature-stream", features::health).check("classifier-stream", classifier::health)
                     .check("trainer", trainer::health);
@@ -176,15 +175,37 @@ abstract class EndToEndContract {
             assertEquals(v2.getVersion(), m.value("hark_trainer_last_model_version"), 0.0);
             m.atLeast(labeled1.size() + labeled2.size(), "hark_records_published_total", "topic", Topics.AUDIO_CLIPS_LABELED.name());
             m.atLeast(1, "hark_service_up", "service", "classifier-stream");
-            // Kafka clients' and Kafka Streams' own metrics
+            m.atLeast(test1.size() + test2.size(), "hark_stage_latency_seconds_bucket", "stage", "end_to_end", "le", "+Inf");
+            // Kafka clients' and Kafka Streams' own metrics (Micrometer's binders), the JVM's
             m.atLeast(1, "kafka_stream_thread_process_total");
+            m.atLeast(0, "kafka_stream_thread_process_rate");
+            m.atLeast(0, "kafka_consumer_fetch_manager_records_lag");
             m.atLeast(1, "kafka_consumer_fetch_manager_records_consumed_total");
             m.atLeast(1, "kafka_producer_record_send_total");
             m.atLeast(1, "jvm_memory_used_bytes", "area", "heap");
+            // every metric the Grafana dashboard queries is served
+            for (String name : dashboardMetrics()) {
+                assertTrue(m.series.containsKey(name), "the dashboard queries " + name + ", not in /metrics");
+            }
             System.out.printf("end to end on %s: v%d then v%d; online accuracy %.2f / %.2f; %d metric series scraped%n",
                     infra().name(), v1.getVersion(), v2.getVersion(), m.value("hark_online_accuracy", "model_version", s1),
                     m.value("hark_online_accuracy", "model_version", s2), m.series.size());
         }
+    }
+
+    /** The metric names in the Grafana dashboard's queries (docker/grafana/dashboards/hark.json). */
+    static java.util.Set<String> dashboardMetrics() throws java.io.IOException {
+        Path dashboard = Path.of("").toAbsolutePath().getParent().resolve("docker/grafana/dashboards/hark.json");
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        Matcher expr = Pattern.compile("\"expr\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(Files.readString(dashboard));
+        while (expr.find()) {
+            Matcher name = Pattern.compile("\\b(?:hark|kafka|jvm|process)_[a-zA-Z0-9_]+").matcher(expr.group(1));
+            while (name.find()) {
+                names.add(name.group());
+            }
+        }
+        assertTrue(names.size() >= 10, "metric names found in " + dashboard + ": " + names);
+        return names;
     }
 
     static Properties appId(String id) {

@@ -83,8 +83,8 @@ final class MemorySampler implements AutoCloseable {
     private Sample sample(ServiceProcess s, boolean forceGc) {
         double t = (System.nanoTime() - t0) / 1e9;
         double heapUsed = s.metric("jvm_memory_used_bytes", "area=\"heap\"") / 1e6;
-        double threads = s.metric("jvm_threads_live", null);
-        double cpu = s.metric("process_cpu_seconds_total", null);
+        double threads = s.metric("jvm_threads_live_threads", null);
+        double cpu = s.metric("process_cpu_time_ns_total", null) / 1e9;
         double afterGc = Double.NaN;
         double live = Double.NaN;
         try {

@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import dev.hark.features.dataset.DatasetFiles;
 import dev.hark.schemas.ClusterConfig;
 import dev.hark.schemas.registry.SchemaRegistryClient;
-import dev.hark.telemetry.Metrics;
 import dev.hark.telemetry.MetricsServer;
 
 /**
@@ -49,8 +48,7 @@ public final class ReplayMain {
         AtomicReference<String> state = new AtomicReference<>("starting");
         CountDownLatch stopped = new CountDownLatch(1);
         boolean allSent = true;
-        try (Replayer replayer = new Replayer(cluster, registry);
-             AutoCloseable kafka = Metrics.global().kafka(replayer::metrics);
+        try (Replayer replayer = new Replayer(cluster, registry); // its producer's metrics included
              MetricsServer http = MetricsServer.start(MetricsServer.portFromEnv(env))) {
             http.check("producer", () -> new MetricsServer.Check(!state.get().startsWith("failed"), state.get()));
             Thread main = Thread.currentThread();

@@ -10,6 +10,7 @@ import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroSerializer;
 import dev.hark.telemetry.HarkMeters;
+import dev.hark.telemetry.Metrics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -52,16 +53,14 @@ public final class Replayer implements AutoCloseable {
     public record Summary(int files, int published, List<Failure> failures, double seconds) {}
 
     private final KafkaProducer<String, AudioClip> producer;
+    /** The producer's own metrics, in the process-wide registry ({@code /metrics}) until close. */
+    private final Metrics.Handle producerMeters;
 
     public Replayer(ClusterConfig cluster, SchemaRegistryClient registry) {
         Properties p = dev.hark.producer.ReliableProducer.properties(cluster, 10);
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
         producer = new KafkaProducer<>(p, new StringSerializer(), new AvroSerializer<>(registry));
-    }
-
-    /** The Kafka producer's own metrics (for {@code /metrics}). */
-    public java.util.Map<org.apache.kafka.common.MetricName, ? extends org.apache.kafka.common.Metric> metrics() {
-        return producer.metrics();
+        producerMeters = Metrics.global().kafka(producer);
     }
 
     public static String clipId(DatasetFiles.Entry e) {
@@ -158,6 +157,10 @@ public final class Replayer implements AutoCloseable {
 
     @Override
     public void close() {
-        producer.close(Duration.ofSeconds(30));
+        try {
+            producer.close(Duration.ofSeconds(30));
+        } finally {
+            producerMeters.close();
+        }
     }
 }

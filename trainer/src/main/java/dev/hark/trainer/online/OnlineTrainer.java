@@ -44,8 +44,6 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -235,6 +233,8 @@ public final class OnlineTrainer implements AutoCloseable {
     private final AvroSerializer<DeadLetter> deadLetterValues;
     /** Transactional; made (and fenced in) on first use, made again after a fatal error. Null with dead letters off. */
     private volatile KafkaProducer<String, DeadLetter> producer;
+    /** The producer's Kafka metrics in the process-wide registry, bound and closed with it. */
+    private volatile Metrics.Handle producerMeters;
     private final ModelPublisher models;
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean retrainRequested = new AtomicBoolean();
@@ -288,8 +288,7 @@ public final class OnlineTrainer implements AutoCloseable {
 
     /** Progress gauges and the consumer's and producer's Kafka metrics, in the process-wide registry until close. */
     private void registerMetrics() {
-        meters.add(Metrics.global().kafka(consumer::metrics));
-        meters.add(Metrics.global().kafka(this::producerMetrics));
+        meters.add(Metrics.global().kafka(consumer));
         meters.add(HarkMeters.TRAINER_LABELED_CLIPS.set(store::size));
         meters.add(HarkMeters.TRAINER_TRAININGS.set(() -> trainings));
         meters.add(HarkMeters.TRAINER_TRAINING.set(() -> state.startsWith("training") ? 1 : 0));
@@ -299,11 +298,6 @@ public final class OnlineTrainer implements AutoCloseable {
         meters.add(HarkMeters.TRAINER_LAST_VERSION.set(() -> lastRelease == null ? -1 : lastRelease.getVersion()));
         meters.add(HarkMeters.TRAINER_LAST_ACCURACY.set(() -> lastRelease == null || lastRelease.getCandidateAccuracy() == null
                 ? Double.NaN : lastRelease.getCandidateAccuracy()));
-    }
-
-    private Map<MetricName, ? extends Metric> producerMetrics() {
-        KafkaProducer<String, DeadLetter> p = producer;
-        return p == null ? Map.of() : p.metrics();
     }
 
     /**
@@ -436,6 +430,7 @@ public final class OnlineTrainer implements AutoCloseable {
                 throw e;
             }
             producer = p;
+            producerMeters = Metrics.global().kafka(p);
         }
         if (!assigned) {
             assignAll();
@@ -630,8 +625,18 @@ public final class OnlineTrainer implements AutoCloseable {
     private void replace(KafkaProducer<String, DeadLetter> p) {
         if (producer == p) {
             producer = null;
+            closeMeters();
         }
         closeQuietly(p);
+    }
+
+    /** Before a new producer's are bound: a replacement has the same client id, so the same meters. */
+    private void closeMeters() {
+        Metrics.Handle m = producerMeters;
+        producerMeters = null;
+        if (m != null) {
+            m.close();
+        }
     }
 
     private static void closeQuietly(KafkaProducer<?, ?> p) {
@@ -1097,6 +1102,7 @@ public final class OnlineTrainer implements AutoCloseable {
                 LOG.debug("producer close: {}", e.getMessage());
             }
         }
+        closeMeters();
         models.close();
         for (AutoCloseable m : meters) {
             try {
