@@ -9,7 +9,7 @@ import org.apache.kafka.common.MessageFormatter;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.hark.schemas.ClusterConfig;
+import dev.hark.kafka.ClusterConfig;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;
 

@@ -1,6 +1,6 @@
 package dev.hark.launcher;
 
-import dev.hark.schemas.ClusterConfig;
+import dev.hark.kafka.ClusterConfig;
 import picocli.CommandLine.Option;
 
 /** {@code --bootstrap-servers} and {@code --registry-url} for every command that talks to a running Hark. */

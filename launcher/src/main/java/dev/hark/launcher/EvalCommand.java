@@ -1,12 +1,14 @@
 package dev.hark.launcher;
 
+import dev.hark.schemas.FeatureConfigs;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.hark.classifier.inference.DigitModel;
-import dev.hark.features.dataset.DatasetFiles;
-import dev.hark.features.dsp.FeatureSpec;
-import dev.hark.features.dsp.LogMelExtractor;
+import dev.hark.model.inference.DigitModel;
+import dev.hark.audio.dataset.DatasetFiles;
+import dev.hark.audio.dsp.FeatureSpec;
+import dev.hark.audio.dsp.LogMelExtractor;
 import dev.hark.trainer.data.Dataset;
 import dev.hark.trainer.data.DatasetLoader;
 import dev.hark.trainer.eval.Evaluation;
@@ -64,7 +66,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         try (DigitModel m = DigitModel.load(model, new DigitModel.Options(t))) {
-            FeatureSpec spec = FeatureSpec.fromAvro(m.metadata().info().featureConfig());
+            FeatureSpec spec = FeatureConfigs.toSpec(m.metadata().info().featureConfig());
             if (!spec.id().equals(m.featureConfigId())) {
                 throw new IllegalStateException("the model's feature configuration does not match its id "
                         + m.featureConfigId() + " (this Hark computes " + spec.id() + " from it)");

@@ -4,8 +4,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import dev.hark.features.dsp.FeatureReport;
-import dev.hark.features.dsp.FeatureSpec;
+import dev.hark.audio.dsp.FeatureReport;
+import dev.hark.audio.dsp.FeatureSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

@@ -12,7 +12,7 @@ import dev.hark.infra.ApicurioRegistry;
 import dev.hark.infra.LocalKafkaBroker;
 import dev.hark.infra.Ports;
 import dev.hark.infra.SupervisedRegistry;
-import dev.hark.schemas.TopicAdmin;
+import dev.hark.kafka.TopicAdmin;
 import dev.hark.schemas.Topics;
 
 /**

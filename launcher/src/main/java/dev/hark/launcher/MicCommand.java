@@ -18,7 +18,7 @@ import dev.hark.producer.device.LiveDevice;
 import dev.hark.producer.device.MicSource;
 import dev.hark.producer.device.OutcomeWatcher;
 import dev.hark.producer.device.WavSource;
-import dev.hark.schemas.ClusterConfig;
+import dev.hark.kafka.ClusterConfig;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,7 +1,7 @@
 package dev.hark.launcher;
 
 import dev.hark.avro.ModelRelease;
-import dev.hark.schemas.ClusterConfig;
+import dev.hark.kafka.ClusterConfig;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.trainer.online.ModelCatalog;
 import dev.hark.trainer.online.ModelPublisher;

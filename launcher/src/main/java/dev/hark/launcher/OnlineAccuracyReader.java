@@ -2,8 +2,8 @@ package dev.hark.launcher;
 
 import dev.hark.avro.Prediction;
 import dev.hark.classifier.accuracy.OnlineAccuracy;
-import dev.hark.schemas.ClusterConfig;
-import dev.hark.schemas.TopicScan;
+import dev.hark.kafka.ClusterConfig;
+import dev.hark.kafka.TopicScan;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;

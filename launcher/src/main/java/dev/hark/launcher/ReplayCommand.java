@@ -1,8 +1,8 @@
 package dev.hark.launcher;
 
-import dev.hark.features.dataset.DatasetFiles;
+import dev.hark.audio.dataset.DatasetFiles;
 import dev.hark.producer.replay.Replayer;
-import dev.hark.schemas.ClusterConfig;
+import dev.hark.kafka.ClusterConfig;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;

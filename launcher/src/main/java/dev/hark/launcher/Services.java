@@ -6,22 +6,20 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.function.Supplier;
 
 import dev.hark.classifier.stream.ClassifierService;
 import dev.hark.classifier.stream.ClassifierTopology;
 import dev.hark.features.stream.FeatureStreamService;
 import dev.hark.features.stream.FeatureStreamTopology;
-import dev.hark.schemas.ClusterConfig;
+import dev.hark.kafka.ClusterConfig;
+import dev.hark.kafka.Service;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.telemetry.MetricsServer;
 import dev.hark.trainer.online.OnlineTrainer;
 
 /** Hark's stream services running inside the `hark` process, for the local stack. */
 final class Services implements AutoCloseable {
-    private final List<String> names = new ArrayList<>();
-    private final List<AutoCloseable> running = new ArrayList<>();
-    private final List<Supplier<MetricsServer.Check>> health = new ArrayList<>();
+    private final List<Service> running = new ArrayList<>();
     private final List<org.apache.kafka.streams.KafkaStreams> streams = new ArrayList<>();
 
     static Services none() {
@@ -34,17 +32,17 @@ final class Services implements AutoCloseable {
             FeatureStreamService features = new FeatureStreamService(cluster, FeatureStreamTopology.Settings.defaults(),
                     stateDir.resolve("feature-stream"), staticMember(FeatureStreamService.APPLICATION_ID));
             features.start();
-            services.add("feature-stream", features, features::health);
+            services.add(features);
             services.streams.add(features.streams());
             ClassifierService classifier = new ClassifierService(cluster, ClassifierTopology.Settings.defaults(),
                     stateDir.resolve("classifier-stream"), staticMember(ClassifierService.APPLICATION_ID));
             classifier.start();
-            services.add("classifier-stream", classifier, classifier::health);
+            services.add(classifier);
             services.streams.add(classifier.streams());
             OnlineTrainer trainer = new OnlineTrainer(OnlineTrainer.Settings.defaults(cluster, stateDir.resolve("trainer")),
                     new SchemaRegistryClient(cluster.registryUrl()));
             trainer.start();
-            services.add("trainer", trainer, trainer::health);
+            services.add(trainer);
         } catch (IOException e) {
             services.close();
             throw new UncheckedIOException("cannot open the trainer's store: " + e.getMessage(), e);
@@ -58,7 +56,7 @@ final class Services implements AutoCloseable {
     /**
      * The local stack is one instance of each service: a fixed {@code group.instance.id} (static
      * membership) lets a restarted {@code hark up} take its partitions back at once, instead of waiting
-     * out the session timeout (10 s, {@link dev.hark.schemas.StreamApps#SESSION_TIMEOUT_MS}) of the member it
+     * out the session timeout (10 s, {@link dev.hark.streams.StreamApps#SESSION_TIMEOUT_MS}) of the member it
      * replaces.
      */
     static Properties staticMember(String applicationId) {
@@ -68,16 +66,14 @@ final class Services implements AutoCloseable {
         return p;
     }
 
-    private void add(String name, AutoCloseable service, Supplier<MetricsServer.Check> check) {
-        names.add(name);
+    private void add(Service service) {
         running.add(service);
-        health.add(check);
     }
 
     /** Adds each running service's health check to {@code server}'s {@code /health}. */
     void checks(MetricsServer server) {
-        for (int i = 0; i < names.size(); i++) {
-            server.check(names.get(i), health.get(i));
+        for (Service service : running) {
+            server.check(service.name(), service::health);
         }
     }
 
@@ -102,7 +98,7 @@ final class Services implements AutoCloseable {
     }
 
     String describe() {
-        return names.isEmpty() ? "none" : String.join(", ", names);
+        return running.isEmpty() ? "none" : String.join(", ", running.stream().map(Service::name).toList());
     }
 
     /**
@@ -113,11 +109,11 @@ final class Services implements AutoCloseable {
     public void close() {
         List<Thread> stopping = new ArrayList<>();
         for (int i = running.size() - 1; i >= 0; i--) {
-            AutoCloseable service = running.get(i);
-            String name = names.get(i);
+            Service service = running.get(i);
+            String name = service.name();
             Thread t = new Thread(() -> {
                 try {
-                    service.close();
+                    service.stop();
                 } catch (Exception e) {
                     System.err.println("could not stop " + name + " cleanly: " + e.getMessage());
                 }

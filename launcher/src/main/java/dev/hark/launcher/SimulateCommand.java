@@ -15,11 +15,11 @@ import java.util.function.Predicate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
-import dev.hark.features.dataset.DatasetFiles;
+import dev.hark.audio.dataset.DatasetFiles;
 import dev.hark.producer.simulate.Recording;
 import dev.hark.producer.simulate.Simulation;
 import dev.hark.producer.simulate.SimulationReport;
-import dev.hark.schemas.ClusterConfig;
+import dev.hark.kafka.ClusterConfig;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -1,6 +1,6 @@
 package dev.hark.launcher;
 
-import dev.hark.features.dsp.FeatureSpec;
+import dev.hark.audio.dsp.FeatureSpec;
 import dev.hark.trainer.OfflineTraining;
 import dev.hark.trainer.data.Dataset;
 import dev.hark.trainer.model.Augmentation;
@@ -15,7 +15,7 @@ import java.time.Duration;
 import java.util.UUID;
 
 import dev.hark.avro.ModelRelease;
-import dev.hark.schemas.ClusterConfig;
+import dev.hark.kafka.ClusterConfig;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.trainer.online.OnlineTrainer;

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-import dev.hark.schemas.ClusterConfig;
+import dev.hark.kafka.ClusterConfig;
 import dev.hark.telemetry.InfraChecks;
 import dev.hark.telemetry.JvmMetrics;
 import dev.hark.telemetry.Metrics;

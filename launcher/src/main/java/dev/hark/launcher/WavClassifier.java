@@ -1,12 +1,14 @@
 package dev.hark.launcher;
 
+import dev.hark.schemas.FeatureConfigs;
+
 import java.io.IOException;
 import java.nio.file.Path;
 
-import dev.hark.classifier.inference.DigitModel;
-import dev.hark.features.audio.WavDecoder;
-import dev.hark.features.dsp.FeatureSpec;
-import dev.hark.features.dsp.LogMelExtractor;
+import dev.hark.model.inference.DigitModel;
+import dev.hark.audio.WavDecoder;
+import dev.hark.audio.dsp.FeatureSpec;
+import dev.hark.audio.dsp.LogMelExtractor;
 
 /**
  * A WAV file's digit through exactly the serving path: the feature stream's decoding, resampling and
@@ -29,7 +31,7 @@ public final class WavClassifier {
      */
     public WavClassifier(DigitModel model) {
         this.model = model;
-        FeatureSpec spec = FeatureSpec.fromAvro(model.metadata().info().featureConfig());
+        FeatureSpec spec = FeatureConfigs.toSpec(model.metadata().info().featureConfig());
         if (!spec.id().equals(model.featureConfigId())) {
             throw new IllegalArgumentException("the model says its features are " + model.featureConfigId()
                     + " but its feature configuration is " + spec.id() + " with this DSP code; refusing to guess");

@@ -1,5 +1,7 @@
 package dev.hark.launcher;
 
+import dev.hark.schemas.FeatureConfigs;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,13 +18,13 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.hark.classifier.inference.DigitModel;
-import dev.hark.classifier.model.CnnWeights;
-import dev.hark.classifier.model.HarkOnnxWriter;
-import dev.hark.classifier.model.ModelInfo;
-import dev.hark.features.audio.WavWriter;
-import dev.hark.features.dsp.FeatureSpec;
-import dev.hark.infra.testing.SharedData;
+import dev.hark.model.inference.DigitModel;
+import dev.hark.model.CnnWeights;
+import dev.hark.model.HarkOnnxWriter;
+import dev.hark.model.ModelInfo;
+import dev.hark.audio.WavWriter;
+import dev.hark.audio.dsp.FeatureSpec;
+import dev.hark.testing.SharedData;
 import picocli.CommandLine;
 
 class ClassifyCommandTest {
@@ -30,7 +32,7 @@ class ClassifyCommandTest {
     static Path model(Path dir, String configId) throws Exception {
         FeatureSpec spec = FeatureSpec.defaults();
         byte[] onnx = HarkOnnxWriter.write(CnnWeights.random(3, spec.nMels(), spec.clipFrames(), 4, 8),
-                new ModelInfo(5, configId, spec.toAvro()));
+                new ModelInfo(5, configId, FeatureConfigs.toAvro(spec)));
         return Files.write(dir.resolve("model-" + configId + ".onnx"), onnx);
     }
 

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.sun.net.httpserver.HttpServer;
 
-import dev.hark.features.audio.WavWriter;
-import dev.hark.features.dataset.DatasetFiles;
+import dev.hark.audio.WavWriter;
+import dev.hark.audio.dataset.DatasetFiles;
 
 /**
  * The first-run download of the demo's recordings, against a local HTTP server that serves an archive

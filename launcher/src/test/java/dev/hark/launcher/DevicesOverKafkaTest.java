@@ -1,5 +1,7 @@
 package dev.hark.launcher;
 
+import dev.hark.schemas.FeatureConfigs;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,19 +23,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.hark.avro.ModelRelease;
-import dev.hark.classifier.model.CnnWeights;
-import dev.hark.classifier.model.HarkOnnxWriter;
-import dev.hark.classifier.model.ModelInfo;
+import dev.hark.model.CnnWeights;
+import dev.hark.model.HarkOnnxWriter;
+import dev.hark.model.ModelInfo;
 import dev.hark.classifier.stream.ClassifierService;
 import dev.hark.classifier.stream.ClassifierTopology;
-import dev.hark.features.audio.Audio;
-import dev.hark.features.audio.WavWriter;
-import dev.hark.features.dsp.FeatureSpec;
+import dev.hark.audio.Audio;
+import dev.hark.audio.WavWriter;
+import dev.hark.audio.dsp.FeatureSpec;
 import dev.hark.features.stream.FeatureStreamService;
 import dev.hark.features.stream.FeatureStreamTopology;
-import dev.hark.infra.testing.EmbeddedInfra;
-import dev.hark.schemas.ClusterConfig;
-import dev.hark.schemas.TopicAdmin;
+import dev.hark.testing.EmbeddedInfra;
+import dev.hark.kafka.ClusterConfig;
+import dev.hark.kafka.TopicAdmin;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.trainer.export.OnnxExport;
 import dev.hark.trainer.online.ModelCatalog;
@@ -71,10 +73,10 @@ class DevicesOverKafkaTest {
         version = ModelCatalog.read(cluster.bootstrapServers(), registry, java.time.Duration.ofSeconds(30))
                 .latestVersion() + 1;
         byte[] onnx = HarkOnnxWriter.write(CnnWeights.random(7, spec.nMels(), spec.clipFrames(), 8, 16),
-                new ModelInfo(version, spec.id(), spec.toAvro()));
+                new ModelInfo(version, spec.id(), FeatureConfigs.toAvro(spec)));
         try (ModelPublisher publisher = new ModelPublisher(cluster.bootstrapServers(), registry)) {
             publisher.publish(ModelRelease.newBuilder().setVersion(version).setParentVersion(null)
-                    .setCreatedAtMs(Instant.now()).setFeatureConfigId(spec.id()).setFeatureConfig(spec.toAvro())
+                    .setCreatedAtMs(Instant.now()).setFeatureConfigId(spec.id()).setFeatureConfig(FeatureConfigs.toAvro(spec))
                     .setOnnx(ByteBuffer.wrap(onnx)).setOnnxSha256(dev.hark.schemas.Digests.sha256(onnx)).setOutput("probabilities")
                     .setChampion(true).build());
         }

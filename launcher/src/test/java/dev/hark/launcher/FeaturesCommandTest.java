@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.hark.features.audio.WavWriter;
+import dev.hark.audio.WavWriter;
 
 class FeaturesCommandTest {
 

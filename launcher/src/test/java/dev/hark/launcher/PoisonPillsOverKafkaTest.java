@@ -1,5 +1,7 @@
 package dev.hark.launcher;
 
+import dev.hark.schemas.FeatureConfigs;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,18 +44,18 @@ import dev.hark.avro.AudioClip;
 import dev.hark.avro.DeadLetter;
 import dev.hark.avro.ModelRelease;
 import dev.hark.avro.Prediction;
-import dev.hark.classifier.model.CnnWeights;
-import dev.hark.classifier.model.HarkOnnxWriter;
-import dev.hark.classifier.model.ModelInfo;
+import dev.hark.model.CnnWeights;
+import dev.hark.model.HarkOnnxWriter;
+import dev.hark.model.ModelInfo;
 import dev.hark.classifier.stream.ClassifierService;
 import dev.hark.classifier.stream.ClassifierTopology;
-import dev.hark.features.dsp.FeatureSpec;
+import dev.hark.audio.dsp.FeatureSpec;
 import dev.hark.features.stream.FeatureStreamService;
 import dev.hark.features.stream.FeatureStreamTopology;
-import dev.hark.infra.testing.EmbeddedInfra;
-import dev.hark.schemas.ClusterConfig;
-import dev.hark.schemas.DeadLetters;
-import dev.hark.schemas.TopicAdmin;
+import dev.hark.testing.EmbeddedInfra;
+import dev.hark.kafka.ClusterConfig;
+import dev.hark.kafka.DeadLetters;
+import dev.hark.kafka.TopicAdmin;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;
@@ -230,9 +232,9 @@ class PoisonPillsOverKafkaTest {
         FeatureSpec spec = FeatureSpec.defaults();
         int version = ModelCatalog.read(cluster, registry, Duration.ofSeconds(30)).latestVersion() + 1;
         byte[] onnx = HarkOnnxWriter.write(CnnWeights.random(version, spec.nMels(), spec.clipFrames(), 4, 8),
-                new ModelInfo(version, spec.id(), spec.toAvro()));
+                new ModelInfo(version, spec.id(), FeatureConfigs.toAvro(spec)));
         ModelRelease release = ModelRelease.newBuilder().setVersion(version).setCreatedAtMs(Instant.now())
-                .setFeatureConfigId(spec.id()).setFeatureConfig(spec.toAvro()).setOnnx(ByteBuffer.wrap(onnx))
+                .setFeatureConfigId(spec.id()).setFeatureConfig(FeatureConfigs.toAvro(spec)).setOnnx(ByteBuffer.wrap(onnx))
                 .setOnnxSha256(dev.hark.schemas.Digests.sha256(onnx)).setOutput("probabilities").setChampion(true).build();
         try (ModelPublisher publisher = new ModelPublisher(cluster, registry)) {
             publisher.publish(release);

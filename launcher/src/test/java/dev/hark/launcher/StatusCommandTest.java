@@ -19,9 +19,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
-import dev.hark.infra.testing.EmbeddedInfra;
-import dev.hark.schemas.DeadLetters;
-import dev.hark.schemas.TopicAdmin;
+import dev.hark.testing.EmbeddedInfra;
+import dev.hark.kafka.DeadLetters;
+import dev.hark.kafka.TopicAdmin;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroSerializer;

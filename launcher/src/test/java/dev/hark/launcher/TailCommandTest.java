@@ -18,8 +18,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.hark.avro.AudioClip;
 import dev.hark.avro.Prediction;
-import dev.hark.infra.testing.EmbeddedInfra;
-import dev.hark.schemas.TopicAdmin;
+import dev.hark.testing.EmbeddedInfra;
+import dev.hark.kafka.TopicAdmin;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 

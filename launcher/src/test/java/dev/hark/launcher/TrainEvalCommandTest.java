@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.hark.features.audio.WavWriter;
+import dev.hark.audio.WavWriter;
 
 /** hark train then hark eval on a folder of WAVs named {digit}_{speaker}_{take}.wav: files and JSON shape. */
 class TrainEvalCommandTest {

@@ -4,7 +4,7 @@ import java.util.Properties;
 
 import org.apache.kafka.clients.producer.ProducerConfig;
 
-import dev.hark.schemas.ClusterConfig;
+import dev.hark.kafka.ClusterConfig;
 
 /** What every Hark publisher promises: idempotent, acknowledged by every in-sync replica. */
 public final class ReliableProducer {

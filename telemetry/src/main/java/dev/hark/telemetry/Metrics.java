@@ -18,12 +18,12 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import java.util.function.DoubleSupplier;
 import java.util.regex.Pattern;
 
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.streams.KafkaStreams;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Meter;
@@ -33,14 +33,13 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
-import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /**
  * Hark's metrics on Micrometer: one {@link PrometheusMeterRegistry} behind a small API of labelled
  * counters, histograms and gauges whose names are the Prometheus names exactly as scraped (what the
- * README and the Grafana dashboard use), plus Micrometer's Kafka binders ({@link KafkaStreamsMetrics},
+ * README and the Grafana dashboard use), plus Micrometer's Kafka binders ({@code KafkaStreamsMetrics},
  * {@link KafkaClientMetrics}) and JVM binders ({@link JvmMetrics}). {@link #scrape()} writes the
  * Prometheus text format (version 0.0.4).
  *
@@ -117,11 +116,22 @@ public final class Metrics {
         return (Gauge) families.computeIfAbsent(name, n -> new Gauge(this, n, help, labelNames)).check(Gauge.class, labelNames);
     }
 
-    /** Serves a Kafka Streams instance's metrics (its clients' too) until the returned handle is closed. */
-    public Handle kafka(KafkaStreams streams) {
+    /**
+     * Serves the meters of a Kafka binder built by {@code binder} (given the scheduler its refresh must
+     * use) until the returned handle is closed. Kafka Streams applications bind
+     * {@code KafkaStreamsMetrics} this way ({@code dev.hark.streams.StreamApps#metrics}), which keeps
+     * Kafka Streams out of the libraries every other module uses.
+     */
+    public <B extends MeterBinder & AutoCloseable> Handle kafka(Function<ScheduledExecutorService, B> binder) {
         BinderScheduler refresh = new BinderScheduler();
-        KafkaStreamsMetrics binder = new KafkaStreamsMetrics(streams, Tags.empty(), refresh, KAFKA_REFRESH);
-        return bind(binder, binder::close, refresh);
+        B bound = binder.apply(refresh);
+        return bind(bound, () -> {
+            try {
+                bound.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("could not close " + bound.getClass().getSimpleName(), e);
+            }
+        }, refresh);
     }
 
     /** Serves a producer's metrics until the returned handle is closed (close it before the producer's replacement is bound). */

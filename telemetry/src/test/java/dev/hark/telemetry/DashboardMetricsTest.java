@@ -125,7 +125,7 @@ class DashboardMetricsTest {
         StreamsBuilder topology = new StreamsBuilder();
         topology.stream("in").to("out");
         try (KafkaStreams streams = new KafkaStreams(topology.build(), props)) {
-            Metrics.Handle kafka = Metrics.global().kafka(streams);
+            Metrics.Handle kafka = Metrics.global().kafka(refresh -> new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams, io.micrometer.core.instrument.Tags.empty(), refresh, Metrics.KAFKA_REFRESH));
             Map<String, List<Map<String, String>>> scraped = parse(Metrics.global().scrape());
             kafka.close();
             // the bounds the quantiles are computed from are the ones given

@@ -168,7 +168,7 @@ class MetricsTest {
         StreamsBuilder topology = new StreamsBuilder();
         topology.stream("in").to("out");
         try (KafkaStreams streams = new KafkaStreams(topology.build(), props)) {
-            Metrics.Handle handle = m.kafka(streams);
+            Metrics.Handle handle = m.kafka(refresh -> new io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics(streams, io.micrometer.core.instrument.Tags.empty(), refresh, Metrics.KAFKA_REFRESH));
             String text = m.scrape();
             // the stream thread's, and its consumer's and producer's (named by the clients' groups)
             assertTrue(Pattern.compile("^kafka_stream_thread_process_rate\\{kafka_version=\"[^\"]+\",thread_id=\"hark-metrics-test-[^\"]+-StreamThread-1\"} ",

@@ -2,10 +2,10 @@ package dev.hark.trainer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.hark.classifier.inference.DigitModel;
-import dev.hark.features.dsp.FeatureSpec;
-import dev.hark.features.dsp.LogMelExtractor;
-import dev.hark.features.dataset.DatasetFiles;
+import dev.hark.model.inference.DigitModel;
+import dev.hark.audio.dsp.FeatureSpec;
+import dev.hark.audio.dsp.LogMelExtractor;
+import dev.hark.audio.dataset.DatasetFiles;
 import dev.hark.trainer.data.Dataset;
 import dev.hark.trainer.data.DatasetLoader;
 import dev.hark.trainer.data.LabeledClip;

@@ -1,7 +1,7 @@
 package dev.hark.trainer;
 
-import dev.hark.features.dsp.FeatureSpec;
-import dev.hark.infra.testing.SharedData;
+import dev.hark.audio.dsp.FeatureSpec;
+import dev.hark.testing.SharedData;
 import dev.hark.trainer.data.Dataset;
 import dev.hark.trainer.data.DatasetLoader;
 import dev.hark.trainer.model.Augmentation;
@@ -9,7 +9,7 @@ import dev.hark.trainer.model.CnnTrainer;
 import dev.hark.trainer.model.TrainedModel;
 import dev.hark.trainer.model.TrainingListener;
 import dev.hark.trainer.model.TrainingOptions;
-import dev.hark.features.dsp.LogMelExtractor;
+import dev.hark.audio.dsp.LogMelExtractor;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;

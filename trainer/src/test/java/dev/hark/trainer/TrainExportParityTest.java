@@ -1,9 +1,9 @@
 package dev.hark.trainer;
 
-import dev.hark.classifier.inference.DigitModel;
-import dev.hark.classifier.model.HarkOnnxMetadata;
-import dev.hark.features.dsp.FeatureSpec;
-import dev.hark.features.dsp.LogMelExtractor;
+import dev.hark.model.inference.DigitModel;
+import dev.hark.model.HarkOnnxMetadata;
+import dev.hark.audio.dsp.FeatureSpec;
+import dev.hark.audio.dsp.LogMelExtractor;
 import dev.hark.trainer.data.LabeledClip;
 import dev.hark.trainer.eval.ModelEvaluator;
 import dev.hark.trainer.export.OnnxExport;

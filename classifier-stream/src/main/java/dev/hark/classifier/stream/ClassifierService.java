@@ -10,19 +10,20 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 
 import dev.hark.classifier.accuracy.OnlineAccuracy;
-import dev.hark.schemas.ClusterConfig;
-import dev.hark.schemas.StreamApps;
+import dev.hark.kafka.ClusterConfig;
+import dev.hark.kafka.Service;
+import dev.hark.streams.StreamApps;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroSerializer;
-import dev.hark.schemas.streams.DeadLetterSink;
-import dev.hark.schemas.streams.StreamSafety;
+import dev.hark.kafka.DeadLetterSink;
+import dev.hark.streams.StreamSafety;
 import dev.hark.telemetry.HarkMeters;
 import dev.hark.telemetry.Metrics;
 import dev.hark.telemetry.MetricsServer;
 
 /** The classifier stream as a service: {@link #start()}, {@link #stop()}; {@link #main} for containers. */
-public final class ClassifierService implements AutoCloseable {
+public final class ClassifierService implements Service {
     public static final String APPLICATION_ID = "hark-classifier-stream";
 
     private final KafkaStreams streams;
@@ -48,7 +49,7 @@ public final class ClassifierService implements AutoCloseable {
         props.putAll(StreamSafety.handlers("classifier-stream", deadLetters));
         this.streams = new KafkaStreams(ClassifierTopology.build(settings, registry, state), props);
         streams.setUncaughtExceptionHandler(StreamSafety.restartWithBackoff(APPLICATION_ID));
-        this.kafkaMetrics = Metrics.global().kafka(streams);
+        this.kafkaMetrics = StreamApps.metrics(streams);
         this.versionGauge = HarkMeters.MODEL_VERSION.set(this::servingVersion, "classifier-stream");
     }
 
@@ -80,11 +81,18 @@ public final class ClassifierService implements AutoCloseable {
         return state.slot().version().orElse(-1);
     }
 
+    @Override
+    public String name() {
+        return "classifier-stream";
+    }
+
+    @Override
     public void start() {
         streams.start();
     }
 
     /** Leaves the consumer group on the way out; gives up waiting after 15 s. */
+    @Override
     public void stop() {
         StreamApps.close(streams);
         deadLetters.close();
@@ -98,15 +106,11 @@ public final class ClassifierService implements AutoCloseable {
     }
 
     /** {@code /health}: RUNNING or REBALANCING (a classifier without a champion is up: it holds records). */
+    @Override
     public MetricsServer.Check health() {
         MetricsServer.Check streamsCheck = StreamApps.health(streams);
         return new MetricsServer.Check(streamsCheck.up(), streamsCheck.detail() + ", model "
                 + (servingVersion() < 0 ? "none yet" : "v" + servingVersion()));
-    }
-
-    @Override
-    public void close() {
-        stop();
     }
 
     /**
@@ -123,12 +127,6 @@ public final class ClassifierService implements AutoCloseable {
         Path stateDir = Path.of(env.getOrDefault("HARK_STATE_DIR", "/tmp/hark-classifier-stream"));
         ClassifierService service = new ClassifierService(cluster, ClassifierTopology.Settings.defaults(), stateDir,
                 StreamApps.envOverrides(APPLICATION_ID, env));
-        MetricsServer http = MetricsServer.start(MetricsServer.portFromEnv(env)).check("classifier-stream", service::health)
-                .check("kafka", dev.hark.telemetry.InfraChecks.kafka(cluster.clientProperties()))
-                .check("registry", dev.hark.telemetry.InfraChecks.registry(cluster.registryUrl()));
-        StreamApps.runUntilShutdown(service::start, () -> {
-            service.stop();
-            http.close();
-        }, "classifier-stream");
+        Service.runUntilShutdown(service, cluster, env);
     }
 }

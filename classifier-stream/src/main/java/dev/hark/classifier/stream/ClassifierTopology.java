@@ -10,12 +10,12 @@ import org.apache.kafka.streams.state.Stores;
 import dev.hark.avro.LogMelFeatures;
 import dev.hark.avro.ModelRelease;
 import dev.hark.classifier.accuracy.OnlineAccuracy;
-import dev.hark.classifier.inference.DigitModel;
+import dev.hark.model.inference.DigitModel;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;
 import dev.hark.schemas.serde.AvroSerializer;
-import dev.hark.schemas.streams.GuardedProcessor;
+import dev.hark.streams.GuardedProcessor;
 
 /**
  * The classifier's topology, with nothing else in it (no Kafka connection), so tests drive it with

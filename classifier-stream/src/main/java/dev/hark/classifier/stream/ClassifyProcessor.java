@@ -26,10 +26,10 @@ import org.slf4j.LoggerFactory;
 import dev.hark.avro.LogMelFeatures;
 import dev.hark.avro.Prediction;
 import dev.hark.classifier.accuracy.OnlineAccuracy;
-import dev.hark.classifier.inference.DigitModel;
-import dev.hark.schemas.DeadLetters;
+import dev.hark.model.inference.DigitModel;
+import dev.hark.kafka.DeadLetters;
 import dev.hark.schemas.input.InputChecks;
-import dev.hark.schemas.streams.RegistryRetry;
+import dev.hark.kafka.RegistryRetry;
 import dev.hark.schemas.serde.HarkSerdeException;
 import dev.hark.telemetry.HarkMeters;
 

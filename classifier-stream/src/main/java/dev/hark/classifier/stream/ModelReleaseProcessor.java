@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.hark.avro.ModelRelease;
-import dev.hark.classifier.inference.DigitModel;
+import dev.hark.model.inference.DigitModel;
 import dev.hark.telemetry.HarkMeters;
 
 /**
@@ -83,7 +83,7 @@ final class ModelReleaseProcessor implements Processor<String, byte[], Void, Voi
     private void use(Record<String, byte[]> record) {
         ModelRelease release;
         try {
-            release = dev.hark.schemas.streams.RegistryRetry.call(
+            release = dev.hark.kafka.RegistryRetry.call(
                     () -> releases.deserialize(dev.hark.schemas.Topics.MODELS.name(), record.value()));
         } catch (RuntimeException e) {
             badRecords.record();

@@ -3,7 +3,7 @@ package dev.hark.classifier.stream;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
-import dev.hark.classifier.inference.DigitModel;
+import dev.hark.model.inference.DigitModel;
 
 /**
  * The champion model of one classifier instance, shared by the thread that loads models and the

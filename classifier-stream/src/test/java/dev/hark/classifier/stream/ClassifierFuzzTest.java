@@ -27,8 +27,8 @@ import dev.hark.avro.DeadLetter;
 import dev.hark.avro.LogMelFeatures;
 import dev.hark.avro.ModelRelease;
 import dev.hark.avro.Prediction;
-import dev.hark.classifier.TestModels;
-import dev.hark.infra.testing.EmbeddedInfra;
+import dev.hark.model.TestModels;
+import dev.hark.testing.EmbeddedInfra;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.input.InputLimits;
 import dev.hark.schemas.registry.SchemaRegistryClient;
@@ -199,7 +199,7 @@ class ClassifierFuzzTest {
             case 4 -> new Input(true, key, encode(t, ClassifierTopologyTest.release(1, champion, TestModels.CONFIG_ID, true)),
                     Fate.EITHER, "the champion again");
             case 5 -> new Input(true, key, encode(t, ClassifierTopologyTest.release(100 + i, TestModels.onnx(100 + i, "lm-other",
-                    dev.hark.classifier.model.CnnWeights.random(i, 40, 101, 4, 8)), "lm-other", true)), Fate.EITHER,
+                    dev.hark.model.CnnWeights.random(i, 40, 101, 4, 8)), "lm-other", true)), Fate.EITHER,
                     "another configuration");
             default -> new Input(true, key, encode(t, ClassifierTopologyTest.release(100 + i, champion, TestModels.CONFIG_ID, true)),
                     Fate.EITHER, "version mismatch");

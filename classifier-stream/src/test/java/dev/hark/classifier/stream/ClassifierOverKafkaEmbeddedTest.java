@@ -31,11 +31,11 @@ import dev.hark.avro.DeadLetter;
 import dev.hark.avro.LogMelFeatures;
 import dev.hark.avro.ModelRelease;
 import dev.hark.avro.Prediction;
-import dev.hark.classifier.TestModels;
-import dev.hark.infra.testing.EmbeddedInfra;
-import dev.hark.infra.testing.HarkInfra;
-import dev.hark.schemas.ClusterConfig;
-import dev.hark.schemas.TopicAdmin;
+import dev.hark.model.TestModels;
+import dev.hark.testing.EmbeddedInfra;
+import dev.hark.testing.HarkInfra;
+import dev.hark.kafka.ClusterConfig;
+import dev.hark.kafka.TopicAdmin;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 

@@ -31,9 +31,9 @@ import dev.hark.avro.DeadLetter;
 import dev.hark.avro.LogMelFeatures;
 import dev.hark.avro.ModelRelease;
 import dev.hark.avro.Prediction;
-import dev.hark.classifier.TestModels;
-import dev.hark.classifier.inference.DigitModel;
-import dev.hark.infra.testing.EmbeddedInfra;
+import dev.hark.model.TestModels;
+import dev.hark.model.inference.DigitModel;
+import dev.hark.testing.EmbeddedInfra;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 
@@ -225,7 +225,7 @@ class ClassifierTopologyTest {
     @Test
     void aModelForOtherFeaturesIsRefusedForThoseRecords() {
         start(1, Duration.ZERO);
-        byte[] onnx = TestModels.onnx(1, "lm-other", dev.hark.classifier.model.CnnWeights.random(1, 40, 101, 4, 8));
+        byte[] onnx = TestModels.onnx(1, "lm-other", dev.hark.model.CnnWeights.random(1, 40, 101, 4, 8));
         models.pipeInput("1", release(1, onnx, "lm-other", true));
         LogMelFeatures f = features("x", 1, TestModels.CONFIG_ID, matrix(1));
         byte[] original = Topics.AUDIO_FEATURES.valueSerde(registry).serializer().serialize(Topics.AUDIO_FEATURES.name(), f);

@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 
-import dev.hark.classifier.TestModels;
-import dev.hark.classifier.inference.DigitModel;
+import dev.hark.model.TestModels;
+import dev.hark.model.inference.DigitModel;
 
 /**
  * Fifty champion swaps in a row, with another thread scoring batches all the while, grow neither the

@@ -1,5 +1,7 @@
 package dev.hark.features.segment;
 
+import dev.hark.audio.segment.UtteranceSegmenter;
+
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;

@@ -1,5 +1,9 @@
 package dev.hark.features.segment;
 
+import dev.hark.audio.segment.SegmenterConfig;
+import dev.hark.audio.segment.Utterance;
+import dev.hark.audio.segment.UtteranceSegmenter;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

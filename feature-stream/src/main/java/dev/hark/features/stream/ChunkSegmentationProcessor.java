@@ -20,13 +20,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import dev.hark.avro.AudioChunk;
 import dev.hark.avro.AudioClip;
 import dev.hark.features.segment.DeviceAudio;
-import dev.hark.features.segment.Utterance;
-import dev.hark.schemas.DeadLetters;
+import dev.hark.audio.segment.Utterance;
+import dev.hark.kafka.DeadLetters;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.input.InputChecks;
 import dev.hark.schemas.input.InputLimits;
-import dev.hark.schemas.streams.RegistryRetry;
-import dev.hark.schemas.streams.StreamDeadLetters;
+import dev.hark.kafka.RegistryRetry;
+import dev.hark.streams.StreamDeadLetters;
 import dev.hark.schemas.serde.HarkSerdeException;
 import dev.hark.telemetry.HarkMeters;
 

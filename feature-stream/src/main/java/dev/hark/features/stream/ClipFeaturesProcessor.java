@@ -1,5 +1,7 @@
 package dev.hark.features.stream;
 
+import dev.hark.schemas.FeatureConfigs;
+
 import java.nio.ByteBuffer;
 import java.time.Instant;
 
@@ -13,16 +15,16 @@ import org.slf4j.LoggerFactory;
 
 import dev.hark.avro.AudioClip;
 import dev.hark.avro.LogMelFeatures;
-import dev.hark.features.audio.Audio;
-import dev.hark.features.audio.AudioFormatException;
-import dev.hark.features.audio.Pcm16;
-import dev.hark.features.dsp.Float32Matrix;
-import dev.hark.features.dsp.LogMelExtractor;
-import dev.hark.schemas.DeadLetters;
+import dev.hark.audio.Audio;
+import dev.hark.audio.AudioFormatException;
+import dev.hark.audio.Pcm16;
+import dev.hark.audio.dsp.Float32Matrix;
+import dev.hark.audio.dsp.LogMelExtractor;
+import dev.hark.kafka.DeadLetters;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.input.InputChecks;
-import dev.hark.schemas.streams.RegistryRetry;
-import dev.hark.schemas.streams.StreamDeadLetters;
+import dev.hark.kafka.RegistryRetry;
+import dev.hark.streams.StreamDeadLetters;
 import dev.hark.schemas.serde.HarkSerdeException;
 import dev.hark.telemetry.HarkMeters;
 
@@ -96,7 +98,7 @@ final class ClipFeaturesProcessor implements Processor<String, byte[], String, S
                 .setEndSample(clip.getEndSample())
                 .setSessionId(clip.getSessionId())
                 .setFeatureConfigId(featureConfigId)
-                .setFeatureConfig(extractor.spec().toAvro())
+                .setFeatureConfig(FeatureConfigs.toAvro(extractor.spec()))
                 .setNMels(logMel.length)
                 .setNFrames(logMel[0].length)
                 .setLogMel(ByteBuffer.wrap(Float32Matrix.toBytes(logMel)))

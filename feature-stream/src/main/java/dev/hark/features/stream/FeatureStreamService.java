@@ -10,12 +10,13 @@ import org.apache.kafka.streams.KafkaStreams;
 
 import dev.hark.avro.AudioClip;
 import dev.hark.avro.LogMelFeatures;
-import dev.hark.schemas.ClusterConfig;
+import dev.hark.kafka.ClusterConfig;
+import dev.hark.kafka.Service;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.serde.AvroSerializer;
-import dev.hark.schemas.streams.DeadLetterSink;
-import dev.hark.schemas.streams.StreamSafety;
-import dev.hark.schemas.StreamApps;
+import dev.hark.kafka.DeadLetterSink;
+import dev.hark.streams.StreamSafety;
+import dev.hark.streams.StreamApps;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.telemetry.Metrics;
 import dev.hark.telemetry.MetricsServer;
@@ -24,7 +25,7 @@ import dev.hark.telemetry.MetricsServer;
  * The feature stream as a service: {@link #start()}, {@link #stop()}; {@link #main} for containers. Its
  * Kafka Streams metrics are in the process-wide {@link Metrics} registry while it exists.
  */
-public final class FeatureStreamService implements AutoCloseable {
+public final class FeatureStreamService implements Service {
     public static final String APPLICATION_ID = "hark-feature-stream";
 
     private final KafkaStreams streams;
@@ -48,7 +49,7 @@ public final class FeatureStreamService implements AutoCloseable {
         props.putAll(StreamSafety.handlers("feature-stream", deadLetters));
         this.streams = new KafkaStreams(FeatureStreamTopology.build(settings, registry), props);
         streams.setUncaughtExceptionHandler(StreamSafety.restartWithBackoff(APPLICATION_ID));
-        this.kafkaMetrics = Metrics.global().kafka(streams);
+        this.kafkaMetrics = StreamApps.metrics(streams);
     }
 
     static Properties streamsConfig(ClusterConfig cluster, Path stateDir, Properties overrides) {
@@ -61,6 +62,12 @@ public final class FeatureStreamService implements AutoCloseable {
         return streams;
     }
 
+    @Override
+    public String name() {
+        return "feature-stream";
+    }
+
+    @Override
     public void start() {
         streams.start();
     }
@@ -69,6 +76,7 @@ public final class FeatureStreamService implements AutoCloseable {
      * Leaves the consumer group on the way out, so a restart (or another instance) gets the partitions
      * at once instead of after the session timeout; gives up waiting after 15 s.
      */
+    @Override
     public void stop() {
         StreamApps.close(streams);
         deadLetters.close();
@@ -80,13 +88,9 @@ public final class FeatureStreamService implements AutoCloseable {
     }
 
     /** {@code /health}: RUNNING or REBALANCING. */
+    @Override
     public MetricsServer.Check health() {
         return StreamApps.health(streams);
-    }
-
-    @Override
-    public void close() {
-        stop();
     }
 
     /**
@@ -102,12 +106,6 @@ public final class FeatureStreamService implements AutoCloseable {
         Path stateDir = Path.of(env.getOrDefault("HARK_STATE_DIR", "/tmp/hark-feature-stream"));
         FeatureStreamService service = new FeatureStreamService(cluster, FeatureStreamTopology.Settings.defaults(),
                 stateDir, StreamApps.envOverrides(APPLICATION_ID, env));
-        MetricsServer http = MetricsServer.start(MetricsServer.portFromEnv(env)).check("feature-stream", service::health)
-                .check("kafka", dev.hark.telemetry.InfraChecks.kafka(cluster.clientProperties()))
-                .check("registry", dev.hark.telemetry.InfraChecks.registry(cluster.registryUrl()));
-        StreamApps.runUntilShutdown(service::start, () -> {
-            service.stop();
-            http.close();
-        }, "feature-stream");
+        Service.runUntilShutdown(service, cluster, env);
     }
 }

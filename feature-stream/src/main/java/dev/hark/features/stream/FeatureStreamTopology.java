@@ -9,14 +9,14 @@ import org.apache.kafka.streams.state.Stores;
 
 import dev.hark.avro.AudioChunk;
 import dev.hark.avro.AudioClip;
-import dev.hark.features.dsp.FeatureSpec;
-import dev.hark.features.dsp.LogMelExtractor;
+import dev.hark.audio.dsp.FeatureSpec;
+import dev.hark.audio.dsp.LogMelExtractor;
 import dev.hark.features.segment.DeviceAudio;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;
 import dev.hark.schemas.serde.AvroSerializer;
-import dev.hark.schemas.streams.GuardedProcessor;
+import dev.hark.streams.GuardedProcessor;
 
 /**
  * The feature stream's topology, with nothing else in it (no Kafka connection), so tests drive it

@@ -1,5 +1,6 @@
 package dev.hark.features.segment;
 
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,7 +9,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import dev.hark.infra.testing.SharedData;
+import dev.hark.testing.SharedData;
 
 /**
  * The acceptance figure: every shared recording, concatenated with 300–800 ms of low noise and

@@ -26,7 +26,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import dev.hark.avro.AudioChunk;
 import dev.hark.avro.AudioClip;
 import dev.hark.avro.DeadLetter;
-import dev.hark.infra.testing.EmbeddedInfra;
+import dev.hark.testing.EmbeddedInfra;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.input.InputLimits;
 import dev.hark.schemas.registry.SchemaRegistryClient;

@@ -1,5 +1,7 @@
 package dev.hark.features.stream;
 
+import dev.hark.schemas.FeatureConfigs;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -29,10 +31,10 @@ import dev.hark.avro.AudioChunk;
 import dev.hark.avro.AudioClip;
 import dev.hark.avro.DeadLetter;
 import dev.hark.avro.LogMelFeatures;
-import dev.hark.features.dsp.FeatureSpec;
-import dev.hark.features.dsp.Float32Matrix;
-import dev.hark.features.segment.Signals;
-import dev.hark.infra.testing.EmbeddedInfra;
+import dev.hark.audio.dsp.FeatureSpec;
+import dev.hark.audio.dsp.Float32Matrix;
+import dev.hark.audio.segment.Signals;
+import dev.hark.testing.EmbeddedInfra;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 
@@ -373,11 +375,11 @@ class FeatureStreamTopologyTest {
         assertEquals(7, f.getLabel());
         assertEquals("theo", f.getSpeaker());
         assertEquals(spec.id(), f.getFeatureConfigId());
-        assertEquals(spec.toAvro(), f.getFeatureConfig());
+        assertEquals(FeatureConfigs.toAvro(spec), f.getFeatureConfig());
         assertEquals(spec.nMels(), f.getNMels());
         assertEquals(spec.clipFrames(), f.getNFrames());
-        float[][] expected = new dev.hark.features.dsp.LogMelExtractor(spec).features(
-                dev.hark.features.audio.Audio.mono(dev.hark.features.audio.Pcm16.toFloats(
+        float[][] expected = new dev.hark.audio.dsp.LogMelExtractor(spec).features(
+                dev.hark.audio.Audio.mono(dev.hark.audio.Pcm16.toFloats(
                         ChunkSegmentationProcessor.toBytes(word)), 8000));
         float[][] got = Float32Matrix.fromBytes(f.getLogMel(), f.getNMels(), f.getNFrames());
         for (int m = 0; m < expected.length; m++) {

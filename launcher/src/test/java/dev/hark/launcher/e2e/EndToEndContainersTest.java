@@ -2,9 +2,9 @@ package dev.hark.launcher.e2e;
 
 import org.testcontainers.junit.jupiter.Testcontainers;
 
-import dev.hark.infra.testing.ContainerInfra;
-import dev.hark.infra.testing.HarkInfra;
-import dev.hark.infra.testing.RequiresDocker;
+import dev.hark.testing.ContainerInfra;
+import dev.hark.testing.HarkInfra;
+import dev.hark.testing.RequiresDocker;
 
 /**
  * The end-to-end scenario on Apache Kafka and Confluent Schema Registry containers (Testcontainers);

@@ -1,7 +1,7 @@
 package dev.hark.launcher.e2e;
 
-import dev.hark.infra.testing.EmbeddedInfra;
-import dev.hark.infra.testing.HarkInfra;
+import dev.hark.testing.EmbeddedInfra;
+import dev.hark.testing.HarkInfra;
 
 /** The end-to-end scenario on the in-process KRaft broker and Apicurio Registry (what CI runs). */
 class EndToEndEmbeddedTest extends EndToEndContract {

@@ -21,12 +21,12 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import dev.hark.avro.AudioClip;
-import dev.hark.features.audio.Audio;
-import dev.hark.features.audio.Pcm16;
-import dev.hark.features.audio.WavDecoder;
-import dev.hark.features.dataset.DatasetFiles;
+import dev.hark.audio.Audio;
+import dev.hark.audio.Pcm16;
+import dev.hark.audio.WavDecoder;
+import dev.hark.audio.dataset.DatasetFiles;
 import dev.hark.producer.ReliableProducer;
-import dev.hark.schemas.ClusterConfig;
+import dev.hark.kafka.ClusterConfig;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 

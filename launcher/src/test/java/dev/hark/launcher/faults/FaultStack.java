@@ -1,5 +1,7 @@
 package dev.hark.launcher.faults;
 
+import dev.hark.schemas.FeatureConfigs;
+
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,17 +16,17 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 
 import dev.hark.avro.ModelRelease;
-import dev.hark.classifier.model.CnnWeights;
-import dev.hark.classifier.model.HarkOnnxWriter;
-import dev.hark.classifier.model.ModelInfo;
+import dev.hark.model.CnnWeights;
+import dev.hark.model.HarkOnnxWriter;
+import dev.hark.model.ModelInfo;
 import dev.hark.classifier.stream.ClassifierService;
-import dev.hark.features.dsp.FeatureSpec;
+import dev.hark.audio.dsp.FeatureSpec;
 import dev.hark.features.stream.FeatureStreamService;
 import dev.hark.infra.ApicurioRegistry;
-import dev.hark.infra.KafkaTestCluster;
+import dev.hark.testing.KafkaTestCluster;
 import dev.hark.infra.Ports;
-import dev.hark.schemas.ClusterConfig;
-import dev.hark.schemas.TopicAdmin;
+import dev.hark.kafka.ClusterConfig;
+import dev.hark.kafka.TopicAdmin;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.trainer.export.OnnxExport;
@@ -157,10 +159,10 @@ final class FaultStack implements AutoCloseable {
         FeatureSpec spec = FeatureSpec.defaults();
         int version = ModelCatalog.read(cluster.bootstrapServers(), registryClient, Duration.ofSeconds(30)).latestVersion() + 1;
         byte[] onnx = HarkOnnxWriter.write(CnnWeights.random(7, spec.nMels(), spec.clipFrames(), 8, 16),
-                new ModelInfo(version, spec.id(), spec.toAvro()));
+                new ModelInfo(version, spec.id(), FeatureConfigs.toAvro(spec)));
         try (ModelPublisher publisher = new ModelPublisher(cluster, registryClient)) {
             publisher.publish(ModelRelease.newBuilder().setVersion(version).setParentVersion(null)
-                    .setCreatedAtMs(Instant.now()).setFeatureConfigId(spec.id()).setFeatureConfig(spec.toAvro())
+                    .setCreatedAtMs(Instant.now()).setFeatureConfigId(spec.id()).setFeatureConfig(FeatureConfigs.toAvro(spec))
                     .setOnnx(ByteBuffer.wrap(onnx)).setOnnxSha256(dev.hark.schemas.Digests.sha256(onnx)).setOutput("probabilities")
                     .setChampion(true).build());
         }

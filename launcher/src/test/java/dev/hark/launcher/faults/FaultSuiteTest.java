@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import dev.hark.infra.testing.SharedData;
+import dev.hark.testing.SharedData;
 import dev.hark.schemas.Topics;
 
 /**

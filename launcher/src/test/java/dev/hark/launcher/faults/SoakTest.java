@@ -19,8 +19,8 @@ import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import dev.hark.features.dataset.DatasetFiles;
-import dev.hark.infra.testing.SharedData;
+import dev.hark.audio.dataset.DatasetFiles;
+import dev.hark.testing.SharedData;
 import dev.hark.producer.simulate.Recording;
 import dev.hark.producer.simulate.Simulation;
 import dev.hark.producer.simulate.SimulationReport;
@@ -40,7 +40,7 @@ import dev.hark.producer.simulate.SimulationReport;
  * each service's Native Memory Tracking diff from the end of the warm-up to the end
  * ({@code nmt-<service>.txt}: which JVM areas grew; RocksDB and ONNX Runtime allocate outside them).
  * The services run with their product configuration, RocksDB memory bounded by
- * {@link dev.hark.schemas.streams.BoundedRocksDbMemory}.
+ * {@link dev.hark.streams.BoundedRocksDbMemory}.
  * Tag {@code soak}: run with {@code ./mvnw -B -Psoak verify -pl launcher -am [-Dhark.soak.minutes=1]}
  * (docs/faults.md).
  */

@@ -15,7 +15,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import dev.hark.avro.AudioChunk;
-import dev.hark.schemas.ClusterConfig;
+import dev.hark.kafka.ClusterConfig;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroSerializer;

@@ -3,7 +3,7 @@ package dev.hark.producer.device;
 import java.io.IOException;
 import java.time.Duration;
 
-import dev.hark.schemas.ClusterConfig;
+import dev.hark.kafka.ClusterConfig;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 
 /**

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Random;
 
-import dev.hark.features.audio.Audio;
-import dev.hark.features.audio.Pcm16;
-import dev.hark.features.audio.WavDecoder;
+import dev.hark.audio.Audio;
+import dev.hark.audio.Pcm16;
+import dev.hark.audio.WavDecoder;
 
 /**
  * A WAV file played as if spoken into a microphone: paced in real time, with half a second of quiet

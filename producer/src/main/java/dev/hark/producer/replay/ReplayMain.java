@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
-import dev.hark.features.dataset.DatasetFiles;
-import dev.hark.schemas.ClusterConfig;
+import dev.hark.audio.dataset.DatasetFiles;
+import dev.hark.kafka.ClusterConfig;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.telemetry.MetricsServer;
 

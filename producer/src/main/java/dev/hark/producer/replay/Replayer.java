@@ -1,11 +1,11 @@
 package dev.hark.producer.replay;
 
 import dev.hark.avro.AudioClip;
-import dev.hark.features.audio.Audio;
-import dev.hark.features.audio.Pcm16;
-import dev.hark.features.audio.WavDecoder;
-import dev.hark.features.dataset.DatasetFiles;
-import dev.hark.schemas.ClusterConfig;
+import dev.hark.audio.Audio;
+import dev.hark.audio.Pcm16;
+import dev.hark.audio.WavDecoder;
+import dev.hark.audio.dataset.DatasetFiles;
+import dev.hark.kafka.ClusterConfig;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroSerializer;
@@ -103,7 +103,7 @@ public final class Replayer implements AutoCloseable {
             }
             if (audio.sampleRate() > dev.hark.schemas.input.InputLimits.MAX_RATE) {
                 // Kafka takes audio up to 48 kHz; the features are computed far below that anyway
-                audio = dev.hark.features.audio.Resampler.toRate(audio, dev.hark.schemas.input.InputLimits.MAX_RATE);
+                audio = dev.hark.audio.Resampler.toRate(audio, dev.hark.schemas.input.InputLimits.MAX_RATE);
             }
             Instant now = Instant.now();
             AudioClip clip = AudioClip.newBuilder()

@@ -4,11 +4,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
-import dev.hark.features.audio.Audio;
-import dev.hark.features.audio.Pcm16;
-import dev.hark.features.audio.Resampler;
-import dev.hark.features.audio.WavDecoder;
-import dev.hark.features.dataset.DatasetFiles;
+import dev.hark.audio.Audio;
+import dev.hark.audio.Pcm16;
+import dev.hark.audio.Resampler;
+import dev.hark.audio.WavDecoder;
+import dev.hark.audio.dataset.DatasetFiles;
 
 /** A labeled recording a simulated device speaks, as 16-bit samples at the devices' rate. */
 public record Recording(String name, int label, String speaker, short[] pcm) {

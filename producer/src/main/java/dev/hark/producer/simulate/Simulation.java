@@ -12,7 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import dev.hark.producer.device.ChunkSender;
 import dev.hark.producer.device.DeviceStream;
 import dev.hark.producer.device.OutcomeWatcher;
-import dev.hark.schemas.ClusterConfig;
+import dev.hark.kafka.ClusterConfig;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 
 /**

@@ -18,9 +18,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 
 import dev.hark.avro.AudioChunk;
-import dev.hark.infra.testing.EmbeddedInfra;
-import dev.hark.schemas.ClusterConfig;
-import dev.hark.schemas.TopicAdmin;
+import dev.hark.testing.EmbeddedInfra;
+import dev.hark.kafka.ClusterConfig;
+import dev.hark.kafka.TopicAdmin;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;

@@ -1,12 +1,12 @@
 package dev.hark.producer.replay;
 
 import dev.hark.avro.AudioClip;
-import dev.hark.features.audio.Pcm16;
-import dev.hark.features.audio.WavWriter;
-import dev.hark.features.dataset.DatasetFiles;
-import dev.hark.infra.testing.EmbeddedInfra;
-import dev.hark.schemas.ClusterConfig;
-import dev.hark.schemas.TopicAdmin;
+import dev.hark.audio.Pcm16;
+import dev.hark.audio.WavWriter;
+import dev.hark.audio.dataset.DatasetFiles;
+import dev.hark.testing.EmbeddedInfra;
+import dev.hark.kafka.ClusterConfig;
+import dev.hark.kafka.TopicAdmin;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;

@@ -2,9 +2,9 @@ package dev.hark.schemas.kafka;
 
 import org.testcontainers.junit.jupiter.Testcontainers;
 
-import dev.hark.infra.testing.ContainerInfra;
-import dev.hark.infra.testing.RequiresDocker;
-import dev.hark.infra.testing.HarkInfra;
+import dev.hark.testing.ContainerInfra;
+import dev.hark.testing.RequiresDocker;
+import dev.hark.testing.HarkInfra;
 
 /** The record-type contract on apache/kafka and Confluent Schema Registry containers; skipped without Docker. */
 @RequiresDocker

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.hark.avro.AudioClip;
-import dev.hark.infra.testing.HarkInfra;
+import dev.hark.testing.HarkInfra;
 import dev.hark.schemas.SampleRecords;
 import dev.hark.schemas.Topic;
 import dev.hark.schemas.Topics;

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import dev.hark.avro.AudioClip;
 import dev.hark.infra.ApicurioRegistry;
 import dev.hark.infra.Ports;
-import dev.hark.infra.testing.EmbeddedInfra;
+import dev.hark.testing.EmbeddedInfra;
 import dev.hark.schemas.SampleRecords;
 import dev.hark.schemas.Topic;
 import dev.hark.schemas.Topics;

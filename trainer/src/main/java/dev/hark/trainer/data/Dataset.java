@@ -1,7 +1,7 @@
 package dev.hark.trainer.data;
 
-import dev.hark.features.dataset.DatasetFiles.Failure;
-import dev.hark.features.dataset.DatasetFiles.Layout;
+import dev.hark.audio.dataset.DatasetFiles.Failure;
+import dev.hark.audio.dataset.DatasetFiles.Layout;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.hark.trainer.data;
 
-import dev.hark.features.audio.Audio;
-import dev.hark.features.audio.Resampler;
-import dev.hark.features.audio.WavDecoder;
-import dev.hark.features.dataset.DatasetFiles;
+import dev.hark.audio.Audio;
+import dev.hark.audio.Resampler;
+import dev.hark.audio.WavDecoder;
+import dev.hark.audio.dataset.DatasetFiles;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

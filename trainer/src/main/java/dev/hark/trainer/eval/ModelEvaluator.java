@@ -1,7 +1,7 @@
 package dev.hark.trainer.eval;
 
-import dev.hark.classifier.inference.DigitModel;
-import dev.hark.features.dsp.LogMelExtractor;
+import dev.hark.model.inference.DigitModel;
+import dev.hark.audio.dsp.LogMelExtractor;
 import dev.hark.trainer.data.LabeledClip;
 
 import java.util.ArrayList;

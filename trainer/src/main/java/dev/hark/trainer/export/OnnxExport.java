@@ -1,13 +1,15 @@
 package dev.hark.trainer.export;
 
+import dev.hark.schemas.FeatureConfigs;
+
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import dev.hark.classifier.model.CnnWeights;
-import dev.hark.classifier.model.HarkOnnxWriter;
-import dev.hark.classifier.model.ModelInfo;
-import dev.hark.features.dsp.FeatureSpec;
+import dev.hark.model.CnnWeights;
+import dev.hark.model.HarkOnnxWriter;
+import dev.hark.model.ModelInfo;
+import dev.hark.audio.dsp.FeatureSpec;
 import dev.hark.trainer.model.TrainedModel;
 
 import java.nio.ByteBuffer;
@@ -31,7 +33,7 @@ public final class OnnxExport {
 
     public static byte[] export(TrainedModel model, FeatureSpec spec, int version) {
         CnnWeights folded = model.folded();
-        return HarkOnnxWriter.write(folded, new ModelInfo(version, spec.id(), spec.toAvro()));
+        return HarkOnnxWriter.write(folded, new ModelInfo(version, spec.id(), FeatureConfigs.toAvro(spec)));
     }
 
     /** Largest |logit difference| between DJL and ONNX Runtime over {@code inputs} ([n][nMels][nFrames]). */

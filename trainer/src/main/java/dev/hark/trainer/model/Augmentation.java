@@ -1,9 +1,9 @@
 package dev.hark.trainer.model;
 
-import dev.hark.features.audio.Resampler;
-import dev.hark.features.dsp.FeatureSpec;
-import dev.hark.features.dsp.LogMelExtractor;
-import dev.hark.features.dsp.MelFilterbank;
+import dev.hark.audio.Resampler;
+import dev.hark.audio.dsp.FeatureSpec;
+import dev.hark.audio.dsp.LogMelExtractor;
+import dev.hark.audio.dsp.MelFilterbank;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -14,7 +14,7 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.CosineTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.training.tracker.WarmUpTracker;
-import dev.hark.features.dsp.LogMelExtractor;
+import dev.hark.audio.dsp.LogMelExtractor;
 import dev.hark.trainer.data.LabeledClip;
 
 import java.nio.FloatBuffer;

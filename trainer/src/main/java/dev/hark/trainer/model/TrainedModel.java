@@ -9,7 +9,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import dev.hark.classifier.model.CnnWeights;
+import dev.hark.model.CnnWeights;
 
 import java.nio.FloatBuffer;
 import java.util.ArrayList;

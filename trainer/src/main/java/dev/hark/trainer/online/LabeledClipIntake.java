@@ -2,13 +2,13 @@ package dev.hark.trainer.online;
 
 import dev.hark.avro.AudioClip;
 import dev.hark.avro.DeadLetter;
-import dev.hark.schemas.DeadLetters;
+import dev.hark.kafka.DeadLetters;
 import dev.hark.schemas.input.InputChecks;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;
 import dev.hark.schemas.serde.HarkSerdeException;
-import dev.hark.schemas.streams.RegistryOutageException;
-import dev.hark.schemas.streams.RegistryRetry;
+import dev.hark.kafka.RegistryOutageException;
+import dev.hark.kafka.RegistryRetry;
 import dev.hark.trainer.online.LabeledClipStore.AddResult;
 import dev.hark.trainer.online.LabeledClipStore.ClipOrigin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;

@@ -1,7 +1,7 @@
 package dev.hark.trainer.online;
 
 import dev.hark.avro.ModelRelease;
-import dev.hark.schemas.TopicScan;
+import dev.hark.kafka.TopicScan;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;
@@ -31,11 +31,11 @@ public record ModelCatalog(List<ModelRelease> records) {
     }
 
     public static ModelCatalog read(String bootstrapServers, SchemaRegistryClient registry, Duration timeout) {
-        return read(new dev.hark.schemas.ClusterConfig(bootstrapServers, ""), registry, timeout);
+        return read(new dev.hark.kafka.ClusterConfig(bootstrapServers, ""), registry, timeout);
     }
 
     /** With the cluster's client settings (security). */
-    public static ModelCatalog read(dev.hark.schemas.ClusterConfig cluster, SchemaRegistryClient registry, Duration timeout) {
+    public static ModelCatalog read(dev.hark.kafka.ClusterConfig cluster, SchemaRegistryClient registry, Duration timeout) {
         Properties p = cluster.clientProperties();
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MAX_MODEL_MESSAGE_BYTES);
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Topics.MAX_MODEL_MESSAGE_BYTES);

@@ -22,11 +22,11 @@ public final class ModelPublisher implements AutoCloseable {
     private final KafkaProducer<String, ModelRelease> producer;
 
     public ModelPublisher(String bootstrapServers, SchemaRegistryClient registry) {
-        this(new dev.hark.schemas.ClusterConfig(bootstrapServers, ""), registry);
+        this(new dev.hark.kafka.ClusterConfig(bootstrapServers, ""), registry);
     }
 
     /** With the cluster's client settings (security). */
-    public ModelPublisher(dev.hark.schemas.ClusterConfig cluster, SchemaRegistryClient registry) {
+    public ModelPublisher(dev.hark.kafka.ClusterConfig cluster, SchemaRegistryClient registry) {
         Properties p = cluster.clientProperties();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -48,7 +48,7 @@ public final class ModelPublisher implements AutoCloseable {
     }
 
     /** Appends {@code release} again with champion=true, with the cluster's client settings: the classifier swaps to it. */
-    public static void promote(dev.hark.schemas.ClusterConfig cluster, SchemaRegistryClient registry, ModelRelease release, String by) {
+    public static void promote(dev.hark.kafka.ClusterConfig cluster, SchemaRegistryClient registry, ModelRelease release, String by) {
         Map<String, String> notes = new LinkedHashMap<>(release.getNotes());
         notes.put("promoted", Instant.now() + " by " + by);
         ModelRelease promoted = ModelRelease.newBuilder(release).setChampion(true).setNotes(notes).build();

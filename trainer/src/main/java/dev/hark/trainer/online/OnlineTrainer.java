@@ -1,16 +1,19 @@
 package dev.hark.trainer.online;
 
+import dev.hark.schemas.FeatureConfigs;
+
 import dev.hark.avro.AudioClip;
 import dev.hark.avro.DeadLetter;
 import dev.hark.avro.ModelRelease;
-import dev.hark.classifier.inference.DigitModel;
-import dev.hark.features.audio.Audio;
-import dev.hark.features.audio.Pcm16;
-import dev.hark.features.audio.Resampler;
-import dev.hark.features.dsp.FeatureSpec;
-import dev.hark.features.dsp.LogMelExtractor;
-import dev.hark.schemas.ClusterConfig;
-import dev.hark.schemas.DeadLetters;
+import dev.hark.model.inference.DigitModel;
+import dev.hark.audio.Audio;
+import dev.hark.audio.Pcm16;
+import dev.hark.audio.Resampler;
+import dev.hark.audio.dsp.FeatureSpec;
+import dev.hark.audio.dsp.LogMelExtractor;
+import dev.hark.kafka.ClusterConfig;
+import dev.hark.kafka.Service;
+import dev.hark.kafka.DeadLetters;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.input.InputChecks;
 import dev.hark.schemas.registry.SchemaRegistryClient;
@@ -125,7 +128,7 @@ import java.util.stream.IntStream;
  *       retried after a pause that doubles from 1 to 30 minutes, while consuming goes on.</li>
  * </ul>
  */
-public final class OnlineTrainer implements AutoCloseable {
+public final class OnlineTrainer implements Service {
 
     private static final Logger LOG = LoggerFactory.getLogger(OnlineTrainer.class);
     public static final String STAGE = "trainer";
@@ -305,6 +308,7 @@ public final class OnlineTrainer implements AutoCloseable {
      * failed training, retried later, does not take it down). Down while it retries after trouble that is
      * not a record's (registry, broker, disk), with the reason, and when it is not running.
      */
+    @Override
     public MetricsServer.Check health() {
         Thread t = thread;
         String why = trouble;
@@ -316,6 +320,7 @@ public final class OnlineTrainer implements AutoCloseable {
     }
 
     /** Consumes and retrains on a thread of its own until {@link #close}. */
+    @Override
     public synchronized void start() {
         if (thread != null) {
             return;
@@ -883,7 +888,7 @@ public final class OnlineTrainer implements AutoCloseable {
                 .setParentVersion(champion.map(ModelRelease::getVersion).orElse(null))
                 .setCreatedAtMs(Instant.now())
                 .setFeatureConfigId(spec.id())
-                .setFeatureConfig(spec.toAvro())
+                .setFeatureConfig(FeatureConfigs.toAvro(spec))
                 .setOnnx(ByteBuffer.wrap(onnx))
                 .setOnnxSha256(dev.hark.schemas.Digests.sha256(onnx))
                 .setOutput("probabilities")
@@ -1076,7 +1081,12 @@ public final class OnlineTrainer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public String name() {
+        return "trainer";
+    }
+
+    @Override
+    public void stop() {
         running.set(false);
         stopping.set(true);
         stopped.countDown();

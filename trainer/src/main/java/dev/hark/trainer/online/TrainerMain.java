@@ -4,10 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 
-import dev.hark.schemas.ClusterConfig;
-import dev.hark.schemas.StreamApps;
+import dev.hark.kafka.ClusterConfig;
+import dev.hark.kafka.Service;
 import dev.hark.schemas.registry.SchemaRegistryClient;
-import dev.hark.telemetry.MetricsServer;
 import dev.hark.trainer.model.TrainingOptions;
 
 /**
@@ -58,12 +57,6 @@ public final class TrainerMain {
         OnlineTrainer.Settings settings = settings(env);
         SchemaRegistryClient registry = new SchemaRegistryClient(settings.cluster().registryUrl());
         OnlineTrainer trainer = new OnlineTrainer(settings, registry);
-        MetricsServer http = MetricsServer.start(MetricsServer.portFromEnv(env)).check("trainer", trainer::health)
-                .check("kafka", dev.hark.telemetry.InfraChecks.kafka(settings.cluster().clientProperties()))
-                .check("registry", dev.hark.telemetry.InfraChecks.registry(settings.cluster().registryUrl()));
-        StreamApps.runUntilShutdown(trainer::start, () -> {
-            trainer.close();
-            http.close();
-        }, "trainer");
+        Service.runUntilShutdown(trainer, settings.cluster(), env);
     }
 }

@@ -1,6 +1,6 @@
 package dev.hark.trainer.data;
 
-import dev.hark.features.audio.WavWriter;
+import dev.hark.audio.WavWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,7 +32,7 @@ class DatasetLoaderTest {
         Files.writeString(dir.resolve("recordings/notes.wav"), "not audio");
         Files.writeString(dir.resolve("recordings/1_theo_9.wav"), "RIFF but truncated");
         Dataset ds = new DatasetLoader(8000, 2).load(dir, n -> { });
-        assertEquals(dev.hark.features.dataset.DatasetFiles.Layout.FSDD, ds.layout());
+        assertEquals(dev.hark.audio.dataset.DatasetFiles.Layout.FSDD, ds.layout());
         assertTrue(ds.hasStandardSplit());
         assertEquals(2, ds.clips().size());
         LabeledClip c = ds.clips().get(0);
@@ -50,7 +50,7 @@ class DatasetLoaderTest {
         wav(dir.resolve("01/0_01_0.wav"), 48000, 0.5);
         wav(dir.resolve("02/9_02_3.wav"), 48000, 0.5);
         Dataset ds = new DatasetLoader(8000, 1).load(dir, n -> { });
-        assertEquals(dev.hark.features.dataset.DatasetFiles.Layout.AUDIO_MNIST, ds.layout());
+        assertEquals(dev.hark.audio.dataset.DatasetFiles.Layout.AUDIO_MNIST, ds.layout());
         assertFalse(ds.hasStandardSplit());
         assertEquals(4000, ds.clips().get(0).samples().length, "48 kHz is resampled to the feature rate");
         assertEquals(List.of("01", "02"), ds.speakers());
@@ -62,7 +62,7 @@ class DatasetLoaderTest {
         wav(dir.resolve("sub/b.wav"), 8000, 0.25);
         Files.writeString(dir.resolve("m.csv"), "path,label,speaker\na.wav,4,zoe\nsub/b.wav,5,yan\nc.wav,x,zoe\nd.wav,1\n");
         Dataset ds = new DatasetLoader(8000, 1).load(dir.resolve("m.csv"), n -> { });
-        assertEquals(dev.hark.features.dataset.DatasetFiles.Layout.MANIFEST, ds.layout());
+        assertEquals(dev.hark.audio.dataset.DatasetFiles.Layout.MANIFEST, ds.layout());
         assertEquals(2, ds.clips().size());
         assertEquals(2000, ds.clips().get(0).samples().length);
         assertEquals(2, ds.failures().size());

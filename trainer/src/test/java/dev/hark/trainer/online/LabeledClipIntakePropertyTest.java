@@ -2,7 +2,7 @@ package dev.hark.trainer.online;
 
 import dev.hark.avro.AudioClip;
 import dev.hark.avro.DeadLetter;
-import dev.hark.infra.testing.EmbeddedInfra;
+import dev.hark.testing.EmbeddedInfra;
 import dev.hark.schemas.input.InputChecks;
 import dev.hark.schemas.input.InputLimits;
 import dev.hark.schemas.registry.SchemaRegistryClient;

@@ -2,11 +2,11 @@ package dev.hark.trainer.online;
 
 import dev.hark.avro.AudioClip;
 import dev.hark.avro.DeadLetter;
-import dev.hark.features.audio.Pcm16;
-import dev.hark.infra.testing.EmbeddedInfra;
-import dev.hark.schemas.ClusterConfig;
-import dev.hark.schemas.TopicAdmin;
-import dev.hark.schemas.TopicScan;
+import dev.hark.audio.Pcm16;
+import dev.hark.testing.EmbeddedInfra;
+import dev.hark.kafka.ClusterConfig;
+import dev.hark.kafka.TopicAdmin;
+import dev.hark.kafka.TopicScan;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;

@@ -1,0 +1,342 @@
+package dev.hark.audio.segment;
+
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Voice-activity segmentation of one device's continuous audio into utterances: an adaptive noise
+ * floor, an onset that needs a few loud frames, hysteresis while speaking, a hangover before the
+ * end, pre- and post-roll so soft consonants are kept, and minimum and maximum lengths.
+ *
+ * <p>Plain state, no Kafka: the stream stores it per device ({@link #writeTo}/{@link #readFrom})
+ * and calls {@link #accept} for each chunk in order and {@link #flush} when the device stops.
+ * Not thread-safe; one instance per device.
+ */
+public final class UtteranceSegmenter {
+    private static final double SILENT_DB = -120.0;
+
+    private final SegmenterConfig config;
+    private final int sampleRate;
+    private final int frameSamples;
+
+    // absolute index of the next sample to arrive
+    private long cursor;
+    private double floorDb = Double.NaN;
+    // recent frame levels (ring), for the percentile noise floor
+    private double[] levels;
+    private int levelCount;
+    private int levelNext;
+
+    // partial frame carried over between chunks
+    private short[] partial = new short[0];
+
+    // recent audio while not speaking (pre-roll plus onset frames), oldest first
+    private short[] history = new short[0];
+    private long historyStart;
+
+    // the open utterance, if any
+    private boolean speaking;
+    private int loudRun;
+    private short[] utterance = new short[0];
+    private int utteranceLength;
+    private long utteranceStart;
+    private long lastActiveEnd; // absolute end of the last frame above the sustain threshold
+    private int quietRun;
+    private double peakDb;
+
+    public UtteranceSegmenter(SegmenterConfig config, int sampleRate, long startSample) {
+        this.config = config;
+        this.sampleRate = sampleRate;
+        this.frameSamples = config.frameSamples(sampleRate);
+        this.cursor = startSample;
+        this.historyStart = startSample;
+        this.levels = new double[Math.max(1, config.floorWindowMs() / config.frameMs())];
+    }
+
+    public int sampleRate() {
+        return sampleRate;
+    }
+
+    /** Absolute index of the next sample expected. */
+    public long cursor() {
+        return cursor;
+    }
+
+    public boolean speaking() {
+        return speaking;
+    }
+
+    public double noiseFloorDb() {
+        return floorDb;
+    }
+
+    /** Feeds the next samples (contiguous with the previous ones); returns the utterances they completed. */
+    public List<Utterance> accept(short[] pcm) {
+        List<Utterance> done = new ArrayList<>(1);
+        int offset = 0;
+        if (partial.length > 0) {
+            int need = frameSamples - partial.length;
+            if (pcm.length < need) {
+                partial = concat(partial, pcm, 0, pcm.length);
+                return done;
+            }
+            short[] frame = concat(partial, pcm, 0, need);
+            partial = new short[0];
+            frame(frame, 0, done);
+            offset = need;
+        }
+        while (pcm.length - offset >= frameSamples) {
+            frame(pcm, offset, done);
+            offset += frameSamples;
+        }
+        if (offset < pcm.length) {
+            partial = Arrays.copyOfRange(pcm, offset, pcm.length);
+        }
+        return done;
+    }
+
+    /**
+     * Closes the open utterance now (device quiet on the wall clock, session over, or audio lost).
+     * Returns it if it is long enough to be a word. Audio after it starts fresh.
+     */
+    public List<Utterance> flush() {
+        List<Utterance> done = new ArrayList<>(1);
+        if (speaking) {
+            // include the partial frame: the device stopped mid-frame
+            append(partial, 0, partial.length);
+            long end = utteranceStart + utteranceLength;
+            emit(end, Utterance.Ending.FLUSH, done);
+        }
+        cursor += partial.length;
+        partial = new short[0];
+        speaking = false;
+        loudRun = 0;
+        history = new short[0];
+        historyStart = cursor;
+        return done;
+    }
+
+    /** Skips {@code samples} lost samples: what is open is closed first, then the cursor moves on. */
+    public List<Utterance> skip(long samples) {
+        List<Utterance> done = flush();
+        cursor += samples;
+        historyStart = cursor;
+        return done;
+    }
+
+    private void frame(short[] pcm, int offset, List<Utterance> done) {
+        long frameStart = cursor;
+        cursor += frameSamples;
+        double db = levelDb(pcm, offset, frameSamples);
+        boolean digitalSilence = db <= SILENT_DB;
+        if (Double.isNaN(floorDb) && !digitalSilence) {
+            floorDb = db;
+        }
+        double floor = Double.isNaN(floorDb) ? SILENT_DB : floorDb;
+        boolean loud = !digitalSilence && db >= floor + config.onsetDb() && db >= config.minSpeechDbfs();
+        boolean active = !digitalSilence && db >= floor + config.sustainDb() && db >= config.minSpeechDbfs() - 6
+                && (!speaking || db >= peakDb - config.releaseDb());
+
+        if (!speaking) {
+            remember(pcm, offset, frameStart);
+            loudRun = loud ? loudRun + 1 : 0;
+            if (loudRun >= config.onsetFrames()) {
+                startUtterance(frameStart + frameSamples);
+                peakDb = db;
+            }
+        } else {
+            append(pcm, offset, frameSamples);
+            peakDb = Math.max(peakDb, db);
+            if (active) {
+                quietRun = 0;
+                lastActiveEnd = frameStart + frameSamples;
+            } else {
+                quietRun++;
+            }
+            if (quietRun * config.frameMs() >= config.hangoverMs()) {
+                long end = Math.min(lastActiveEnd + config.samples(config.postRollMs(), sampleRate),
+                        utteranceStart + utteranceLength);
+                emit(end, Utterance.Ending.SILENCE, done);
+            } else if (utteranceLength >= config.samples(config.maxUtteranceMs(), sampleRate)) {
+                emit(utteranceStart + utteranceLength, Utterance.Ending.MAX_LENGTH, done);
+                // still speaking: the next clip starts right here
+                speaking = true;
+                utteranceStart = cursor;
+                utteranceLength = 0;
+                lastActiveEnd = cursor;
+                quietRun = 0;
+            }
+        }
+        updateFloor(db, digitalSilence);
+    }
+
+    /** The floor is a low percentile of recent frame levels: robust to dips, follows a louder room. */
+    private void updateFloor(double db, boolean digitalSilence) {
+        if (digitalSilence) {
+            return; // zeros from a gap or a muted mic say nothing about the room
+        }
+        levels[levelNext] = db;
+        levelNext = (levelNext + 1) % levels.length;
+        levelCount = Math.min(levelCount + 1, levels.length);
+        double[] sorted = java.util.Arrays.copyOf(levels, levelCount);
+        java.util.Arrays.sort(sorted);
+        floorDb = sorted[(int) Math.min(levelCount - 1, Math.floor(config.floorPercentile() / 100.0 * levelCount))];
+    }
+
+    private void startUtterance(long onsetEnd) {
+        long onsetStart = onsetEnd - (long) config.onsetFrames() * frameSamples;
+        long start = Math.max(historyStart, onsetStart - config.samples(config.preRollMs(), sampleRate));
+        int from = (int) (start - historyStart);
+        speaking = true;
+        utteranceStart = start;
+        utteranceLength = 0;
+        append(history, from, history.length - from);
+        lastActiveEnd = onsetEnd;
+        quietRun = 0;
+        loudRun = 0;
+        history = new short[0];
+        historyStart = cursor;
+    }
+
+    private void emit(long end, Utterance.Ending ending, List<Utterance> done) {
+        int length = (int) (end - utteranceStart);
+        if (length >= config.samples(config.minUtteranceMs(), sampleRate)) {
+            done.add(new Utterance(utteranceStart, Arrays.copyOf(utterance, length), sampleRate, ending));
+        }
+        // what followed the end (the rest of the hangover) becomes history for the next onset
+        int rest = utteranceLength - length;
+        history = Arrays.copyOfRange(utterance, length, length + rest);
+        historyStart = end;
+        trimHistory();
+        speaking = false;
+        loudRun = 0;
+        utteranceLength = 0;
+        if (utterance.length > 4 * config.samples(config.maxUtteranceMs(), sampleRate)) {
+            utterance = new short[0];
+        }
+    }
+
+    private void remember(short[] pcm, int offset, long frameStart) {
+        if (history.length == 0) {
+            historyStart = frameStart;
+        }
+        history = concat(history, pcm, offset, frameSamples);
+        trimHistory();
+    }
+
+    private void trimHistory() {
+        int keep = config.samples(config.preRollMs(), sampleRate) + config.onsetFrames() * frameSamples;
+        if (history.length > keep) {
+            int drop = history.length - keep;
+            history = Arrays.copyOfRange(history, drop, history.length);
+            historyStart += drop;
+        }
+    }
+
+    private void append(short[] pcm, int offset, int length) {
+        if (utteranceLength + length > utterance.length) {
+            utterance = Arrays.copyOf(utterance, Math.max(utteranceLength + length, utterance.length * 2 + frameSamples));
+        }
+        System.arraycopy(pcm, offset, utterance, utteranceLength, length);
+        utteranceLength += length;
+    }
+
+    static double levelDb(short[] pcm, int offset, int length) {
+        double sum = 0;
+        for (int i = offset; i < offset + length; i++) {
+            double x = pcm[i] / 32768.0;
+            sum += x * x;
+        }
+        double meanSquare = sum / length;
+        return meanSquare <= 0 ? SILENT_DB : Math.max(SILENT_DB, 10 * Math.log10(meanSquare));
+    }
+
+    private static short[] concat(short[] a, short[] b, int offset, int length) {
+        short[] out = Arrays.copyOf(a, a.length + length);
+        System.arraycopy(b, offset, out, a.length, length);
+        return out;
+    }
+
+    // ---- state persistence (the stream's per-device store) ----
+
+    private static final int FORMAT = 1;
+
+    public void writeTo(DataOutput out) throws IOException {
+        out.writeByte(FORMAT);
+        out.writeInt(sampleRate);
+        out.writeLong(cursor);
+        out.writeDouble(floorDb);
+        writeShorts(out, partial, partial.length);
+        writeShorts(out, history, history.length);
+        out.writeLong(historyStart);
+        out.writeBoolean(speaking);
+        out.writeInt(loudRun);
+        writeShorts(out, utterance, utteranceLength);
+        out.writeLong(utteranceStart);
+        out.writeLong(lastActiveEnd);
+        out.writeInt(quietRun);
+        out.writeDouble(peakDb);
+        out.writeInt(levelCount);
+        out.writeInt(levelNext);
+        out.writeInt(levels.length);
+        for (double level : levels) {
+            out.writeDouble(level);
+        }
+    }
+
+    public static UtteranceSegmenter readFrom(DataInput in, SegmenterConfig config) throws IOException {
+        int format = in.readByte();
+        if (format != FORMAT) {
+            throw new IOException("unknown segmenter state format " + format);
+        }
+        int rate = in.readInt();
+        long cursor = in.readLong();
+        UtteranceSegmenter s = new UtteranceSegmenter(config, rate, cursor);
+        s.floorDb = in.readDouble();
+        s.partial = readShorts(in);
+        s.history = readShorts(in);
+        s.historyStart = in.readLong();
+        s.speaking = in.readBoolean();
+        s.loudRun = in.readInt();
+        s.utterance = readShorts(in);
+        s.utteranceLength = s.utterance.length;
+        s.utteranceStart = in.readLong();
+        s.lastActiveEnd = in.readLong();
+        s.quietRun = in.readInt();
+        s.peakDb = in.readDouble();
+        s.levelCount = in.readInt();
+        s.levelNext = in.readInt();
+        double[] levels = new double[in.readInt()];
+        for (int i = 0; i < levels.length; i++) {
+            levels[i] = in.readDouble();
+        }
+        if (levels.length == s.levels.length) {
+            s.levels = levels;
+        } else { // the window setting changed: start the floor afresh
+            s.levelCount = 0;
+            s.levelNext = 0;
+        }
+        return s;
+    }
+
+    /** Big-endian, as {@link DataOutput#writeShort} would write them one by one, in one bulk copy. */
+    public static void writeShorts(DataOutput out, short[] values, int length) throws IOException {
+        out.writeInt(length);
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(length * 2);
+        bytes.asShortBuffer().put(values, 0, length);
+        out.write(bytes.array());
+    }
+
+    public static short[] readShorts(DataInput in) throws IOException {
+        int n = in.readInt();
+        byte[] bytes = new byte[n * 2];
+        in.readFully(bytes);
+        short[] values = new short[n];
+        java.nio.ByteBuffer.wrap(bytes).asShortBuffer().get(values);
+        return values;
+    }
+}

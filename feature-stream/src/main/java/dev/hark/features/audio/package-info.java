@@ -1,7 +1,0 @@
-/**
- * Getting audio into the feature pipeline: WAV decoding ({@link dev.hark.features.audio.WavDecoder}),
- * the int16 PCM that travels on Kafka ({@link dev.hark.features.audio.Pcm16}), a 16-bit WAV writer
- * ({@link dev.hark.features.audio.WavWriter}) and resampling to the feature rate
- * ({@link dev.hark.features.audio.Resampler}). No Kafka here: the trainer and tools use the same code.
- */
-package dev.hark.features.audio;
