@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@value #PASS_EDGE}·fLow, stop band from {@value #STOP_EDGE}·fLow (i.e. from the lower Nyquist
  * frequency, so nothing aliases into the kept band) with at least {@value #STOP_ATTENUATION_DB} dB
  * attenuation. At 8 kHz output that is flat to 3.36 kHz, -6 dB at 3.68 kHz and ≥ 70 dB down from
- * 4 kHz. TarsosDSP's resampler (libresample) was measured and rejected: see DSP.md.
+ * 4 kHz. TarsosDSP's resampler (libresample) was measured and rejected: see docs/dsp.md.
  *
  * <p>Output sample {@code n} sits at input time {@code n·inRate/outRate}: no delay, first samples
  * aligned; the signal is taken as zero outside its ends; the output has

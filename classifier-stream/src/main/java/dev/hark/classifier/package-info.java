@@ -1,2 +1,2 @@
-/** Hark classifier-stream: see the README's module map. */
+/** Hark classifier-stream: the classifier stream application: classifies features with the champion model; see docs/design.md. */
 package dev.hark.classifier;

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
-import dev.hark.telemetry.InfraChecks;
+import dev.hark.kafka.InfraChecks;
 import dev.hark.telemetry.MetricsServer;
 
 /**

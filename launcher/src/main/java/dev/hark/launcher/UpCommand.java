@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 import dev.hark.kafka.ClusterConfig;
-import dev.hark.telemetry.InfraChecks;
+import dev.hark.kafka.InfraChecks;
 import dev.hark.telemetry.JvmMetrics;
 import dev.hark.telemetry.Metrics;
 import dev.hark.telemetry.MetricsServer;

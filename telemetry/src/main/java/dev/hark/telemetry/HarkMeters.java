@@ -1,7 +1,7 @@
 package dev.hark.telemetry;
 
 /**
- * Hark's own metrics, all named {@code hark_*}, in the process-wide registry. One list, so the README,
+ * Hark's own metrics, all named {@code hark_*}, in the process-wide registry. One list, so docs/operations.md,
  * the Grafana dashboard and the code agree on the names. Gauges that read a service's state
  * ({@code hark_model_version}, {@code hark_online_accuracy}, {@code hark_trainer_*}) are registered
  * by that service with {@link Metrics.Gauge#set}.

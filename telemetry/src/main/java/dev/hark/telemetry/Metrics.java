@@ -39,7 +39,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 /**
  * Hark's metrics on Micrometer: one {@link PrometheusMeterRegistry} behind a small API of labelled
  * counters, histograms and gauges whose names are the Prometheus names exactly as scraped (what the
- * README and the Grafana dashboard use), plus Micrometer's Kafka binders ({@code KafkaStreamsMetrics},
+ * docs/operations.md and the Grafana dashboard use), plus Micrometer's Kafka binders ({@code KafkaStreamsMetrics},
  * {@link KafkaClientMetrics}) and JVM binders ({@link JvmMetrics}). {@link #scrape()} writes the
  * Prometheus text format (version 0.0.4).
  *

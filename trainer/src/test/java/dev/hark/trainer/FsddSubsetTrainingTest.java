@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Real recordings, small and quick: 10 epochs on takes 5–24 of every FSDD speaker (1,000 clips), tested
- * on the standard test takes 0–4 (250 clips), must reach 90 %. The full recipe (README) reaches 99+ %.
+ * on the standard test takes 0–4 (250 clips), must reach 90 %. The full recipe (docs/training.md) reaches 99+ %.
  */
 class FsddSubsetTrainingTest {
 

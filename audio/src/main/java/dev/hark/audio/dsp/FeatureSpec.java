@@ -14,7 +14,7 @@ import java.util.Objects;
  * <p>The first thirteen fields mean exactly what torchaudio's {@code MelSpectrogram} arguments of the
  * same names mean; the rest turn its output into what the model sees:
  * {@code ln(max(mel, logFloor))}, fitted to {@code clipFrames} frames by {@link Fit}, then normalised by
- * {@link Normalisation}. See DSP.md for the defaults and why.
+ * {@link Normalisation}. See docs/dsp.md for the defaults and why.
  *
  * <p>{@link #id()} is {@code "lm-"} + the first 12 hex digits of the SHA-256 of {@link #canonical()},
  * a text form of every field that does not depend on the JVM (floats are written as their exact
@@ -222,7 +222,7 @@ public final class FeatureSpec {
         }
     }
 
-    /** The project defaults (DSP.md explains each). */
+    /** The project defaults (docs/dsp.md explains each). */
     public static FeatureSpec defaults() {
         return DEFAULTS;
     }

@@ -37,7 +37,7 @@ public record SegmenterConfig(int frameMs, double onsetDb, double sustainDb, dou
         }
     }
 
-    /** Tuned on FSDD digits separated by 300–800 ms of low noise (see the README's segmentation figure). */
+    /** Tuned on FSDD digits separated by 300–800 ms of low noise (docs/design.md, segmentation). */
     public static SegmenterConfig defaults() {
         return new SegmenterConfig(10, 12.0, 6.0, 60.0, -60.0, 3, 280, 120, 150, 100, 3000, 1500, 30.0);
     }

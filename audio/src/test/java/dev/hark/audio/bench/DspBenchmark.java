@@ -30,8 +30,8 @@ import java.util.concurrent.TimeUnit;
  * Clips per second on one thread: WAV bytes of a 1 s clip -> decode -> resample to 8 kHz -> log-mel
  * model input (default FeatureSpec), for 8 kHz and 48 kHz input, against {@link StraightforwardLogMel}.
  * Targets for DSP speed are ratios to that baseline measured in the same run (the machine's speed moves
- * between runs, the ratio much less), so {@link #main} ends with them. Defaults are the short run DSP.md
- * reports; command-line flags override them. Command: DSP.md.
+ * between runs, the ratio much less), so {@link #main} ends with them. Defaults are the short run docs/dsp.md
+ * reports; command-line flags override them. Command: docs/benchmarks.md.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)

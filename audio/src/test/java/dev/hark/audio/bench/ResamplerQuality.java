@@ -7,7 +7,7 @@ import java.util.Locale;
 
 /**
  * Prints the pass-band level and stop-band rejection of our resampler next to TarsosDSP's
- * (libresample) for the rates DSP.md reports. Run with the test classpath, see DSP.md.
+ * (libresample) for the rates docs/dsp.md reports. Run with the test classpath, see docs/dsp.md.
  */
 public final class ResamplerQuality {
 

@@ -32,7 +32,7 @@ class MelFilterbankTest {
         for (int m = 0; m < fb.nMels(); m++) {
             assertTrue(fb.length(m) >= 2, "band " + m + " spans " + fb.length(m) + " bin(s)");
         }
-        // 64 bands would be too many for 129 bins: the lowest collapse to single bins (DSP.md)
+        // 64 bands would be too many for 129 bins: the lowest collapse to single bins (docs/dsp.md)
         MelFilterbank many = MelFilterbank.of(FeatureSpec.defaults().toBuilder().nMels(64).build());
         assertEquals(1, many.length(1));
     }

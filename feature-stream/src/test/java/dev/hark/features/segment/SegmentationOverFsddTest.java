@@ -13,7 +13,7 @@ import dev.hark.testing.SharedData;
 
 /**
  * The acceptance figure: every shared recording, concatenated with 300–800 ms of low noise and
- * streamed in 20–100 ms chunks, comes back as one clip holding it. Prints the figure the README
+ * streamed in 20–100 ms chunks, comes back as one clip holding it. Prints the figure docs/design.md
  * quotes.
  */
 class SegmentationOverFsddTest {

@@ -32,7 +32,7 @@ import dev.hark.model.inference.DigitModel;
  *       batch 1 is the unbatched baseline of the same run;</li>
  *   <li>{@code singleClip}: the latency distribution of one clip (p50, p99 in the sample-time output).</li>
  * </ul>
- * Command and results: the README's "Classifier speed" section.
+ * Command and results: docs/benchmarks.md (classifier).
  */
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Threads(1)

@@ -26,7 +26,7 @@ import java.util.SplittableRandom;
  * </ul>
  *
  * <p>The default is what measurably helped on inner validation folds (speakers held out of training,
- * never the test speaker): see the trainer section of the README. SpecAugment masks and mixup did not
+ * never the test speaker): see docs/training.md. SpecAugment masks and mixup did not
  * help here and are off by default.
  */
 public record Augmentation(double speed, double gainDb, double noiseProb, double snrMinDb, double snrMaxDb,

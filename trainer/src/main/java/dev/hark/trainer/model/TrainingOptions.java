@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * How to train: everything that, with the data and the seed, decides the model. Defaults are the
- * recipe measured in the README (standard split and leave-one-speaker-out).
+ * recipe measured in docs/training.md (standard split and leave-one-speaker-out).
  */
 public record TrainingOptions(int epochs, int batchSize, float learningRate, long seed, int[] channels, float dropout,
                               Augmentation augmentation, int threads) {

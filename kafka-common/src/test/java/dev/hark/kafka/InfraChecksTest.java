@@ -1,4 +1,6 @@
-package dev.hark.telemetry;
+package dev.hark.kafka;
+
+import dev.hark.telemetry.MetricsServer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package dev.hark.telemetry;
+package dev.hark.kafka;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -18,6 +18,7 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeClusterResult;
 
+import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.telemetry.MetricsServer.Check;
 
 /**
@@ -61,9 +62,9 @@ public final class InfraChecks {
         try {
             uri = new URI(url);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("not a valid schema registry URL: " + withoutCredentials(url), e);
+            throw new IllegalArgumentException("not a valid schema registry URL: " + SchemaRegistryClient.withoutCredentials(url), e);
         }
-        String shown = withoutCredentials(url);
+        String shown = SchemaRegistryClient.withoutCredentials(url);
         String base = shown.endsWith("/") ? shown.substring(0, shown.length() - 1) : shown;
         String authorization = uri.getUserInfo() == null ? null
                 : "Basic " + Base64.getEncoder().encodeToString(uri.getUserInfo().getBytes(StandardCharsets.UTF_8));
@@ -184,15 +185,5 @@ public final class InfraChecks {
             }
         }
         return e.getClass().getSimpleName();
-    }
-
-    /** {@code scheme://user:secret@host/...} → {@code scheme://host/...}, textually (safe even for a malformed URL). */
-    static String withoutCredentials(String url) {
-        int scheme = url.indexOf("://");
-        int start = scheme < 0 ? 0 : scheme + 3;
-        int slash = url.indexOf('/', start);
-        int end = slash < 0 ? url.length() : slash;
-        int at = url.lastIndexOf('@', end - 1);
-        return at < start ? url : url.substring(0, start) + url.substring(at + 1);
     }
 }
