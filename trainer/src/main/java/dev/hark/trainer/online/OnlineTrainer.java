@@ -59,7 +59,7 @@ import java.util.regex.Pattern;
 /**
  * The online trainer: the loop that consumes {@code audio.clips.labeled} into a durable local store
  * ({@link LabeledClipIntake}, {@link LabeledClipStore}), retrains when its {@link RetrainPolicy} says so (or
- * when asked), and publishes every candidate to {@code models}. A training is one {@link TrainingRun}
+ * when {@link #retrain} is called), and publishes every candidate to {@code models}. A training is one {@link TrainingRun}
  * (split by the one {@link Holdout} rule, train, export, parity, evaluation) on the stored clips a training
  * can use ({@link TrainingClips}); the champion is evaluated on the same held-out clips and the candidate
  * is marked champion only when it is not worse ({@link PromotionGate}, {@link CandidateRelease}). The
@@ -168,11 +168,6 @@ public final class OnlineTrainer implements Service {
         public Settings withDeadLetters(boolean on) {
             return new Settings(cluster, stateDir, retrainEvery, minClips, spec, options, holdout, group, on, labeledTopic);
         }
-
-        public Settings withLabeledTopic(String topic) {
-            return new Settings(cluster, stateDir, retrainEvery, minClips, spec, options, holdout, group, deadLetters,
-                    topic);
-        }
     }
 
     /**
@@ -198,7 +193,6 @@ public final class OnlineTrainer implements Service {
     private final DeadLetterTransactions transactions;
     private final ModelPublisher models;
     private final AtomicBoolean running = new AtomicBoolean();
-    private final AtomicBoolean retrainRequested = new AtomicBoolean();
     /** Set by close: a training in progress gives up at its next step rather than holding the shutdown. */
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -291,11 +285,6 @@ public final class OnlineTrainer implements Service {
         thread.start();
     }
 
-    /** Asks the running trainer to retrain at its next chance, whatever the count of new clips. */
-    public void requestRetrain() {
-        retrainRequested.set(true);
-    }
-
     private void loop() {
         long backoffMs = 0;
         try {
@@ -345,12 +334,11 @@ public final class OnlineTrainer implements Service {
 
     private void maybeRetrain() {
         int fresh = policy.due(store.size(), clipsAtLastTraining, System.currentTimeMillis());
-        boolean requested = retrainRequested.getAndSet(false);
-        if (fresh < 0 && !requested) {
+        if (fresh < 0) {
             return;
         }
         try {
-            retrain(fresh >= 0 ? fresh + " new labeled clips" : "requested");
+            retrain(fresh + " new labeled clips");
             policy.trained();
         } catch (NotEnoughDataException e) {
             // e.g. one speaker only: try again when as many new clips have arrived

@@ -352,9 +352,9 @@ class OnlineTrainerPoisonPillTest {
         assertEquals("truncated", one(dead, k.run + "-odd").getReason(), "refused when read, never stored");
 
         try (LabeledClipStore store = LabeledClipStore.open(state)) {
-            assertFalse(store.contains(poison));
-            assertFalse(store.contains(k.run + "-legacy-odd"));
-            assertEquals(2, store.removals().size());
+            assertFalse(stored(store, poison));
+            assertFalse(stored(store, k.run + "-legacy-odd"));
+            assertEquals(2, store.removalsAfter(0).size());
         }
         // the poison record is now a dead letter rather than a stored clip: still exactly one of them
         assertEachExactlyOnce(sent, state, dead);
@@ -481,5 +481,9 @@ class OnlineTrainerPoisonPillTest {
             }
         }
         assertEquals(sent.size(), stored.size() + lettered.size(), "nothing but the inputs is stored or dead-lettered");
+    }
+
+    static boolean stored(LabeledClipStore store, String clipId) {
+        return store.entries().stream().anyMatch(e -> e.clipId().equals(clipId));
     }
 }
