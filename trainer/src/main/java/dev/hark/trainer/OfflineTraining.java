@@ -2,21 +2,16 @@ package dev.hark.trainer;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.hark.model.inference.DigitModel;
 import dev.hark.audio.dsp.FeatureSpec;
-import dev.hark.audio.dsp.LogMelExtractor;
 import dev.hark.audio.dataset.DatasetFiles;
+import dev.hark.schemas.Digests;
 import dev.hark.trainer.data.Dataset;
 import dev.hark.trainer.data.DatasetLoader;
-import dev.hark.trainer.data.LabeledClip;
 import dev.hark.trainer.eval.Evaluation;
 import dev.hark.trainer.eval.HtmlReport;
 import dev.hark.trainer.eval.ModelEvaluator;
-import dev.hark.trainer.export.OnnxExport;
-import dev.hark.trainer.model.CnnTrainer;
 import dev.hark.trainer.model.DigitCnn;
 import dev.hark.trainer.model.EpochStats;
-import dev.hark.trainer.model.TrainedModel;
 import dev.hark.trainer.model.TrainingListener;
 import dev.hark.trainer.model.TrainingOptions;
 
@@ -30,15 +25,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.IntStream;
 
 /**
- * {@code hark train}: a folder of WAVs in, a model and its evaluation out. The evaluation set is the
- * dataset's standard split when it has one (FSDD: takes 0–4), otherwise speakers held out of training
- * entirely; {@link #loso} trains one model per speaker and tests it on that unseen speaker. Training
+ * {@code hark train}: a folder of WAVs in, a model and its evaluation out, from one {@link TrainingRun}.
+ * The evaluation set is chosen by the {@link Holdout} rule (the speakers named, else the dataset's
+ * standard split when it has one, FSDD: takes 0–4, else a fifth of the speakers held out of training
+ * entirely); {@link #loso} trains one model per speaker and tests it on that unseen speaker. Training
  * uses fixed epochs, so the evaluation set never steers it.
  */
 public final class OfflineTraining {
@@ -49,9 +44,6 @@ public final class OfflineTraining {
 
     /** Progress for bars and logs; every method is optional. */
     public interface Progress extends TrainingListener {
-        default void stage(String what) {
-        }
-
         default void loading(int done, int total) {
         }
 
@@ -86,95 +78,64 @@ public final class OfflineTraining {
     }
 
     public static Outcome train(Request r, Dataset ds, Progress p) throws IOException {
-        long start = System.nanoTime();
-        LogMelExtractor extractor = new LogMelExtractor(r.spec());
-        String evalSet;
-        int[] trainIdx;
-        int[] evalIdx;
-        if (r.holdoutSpeakers().isEmpty() && ds.hasStandardSplit()) {
-            evalSet = "standard split (takes 0-4 of every speaker)";
-            trainIdx = ds.indices(c -> c.take() >= 5 || c.take() < 0);
-            evalIdx = ds.indices(c -> c.take() >= 0 && c.take() < 5);
-        } else {
-            List<String> held = r.holdoutSpeakers().isEmpty() ? pickHoldout(ds.speakers(), r.options().seed())
-                    : r.holdoutSpeakers();
-            Set<String> known = new TreeSet<>(ds.speakers());
-            for (String s : held) {
-                if (!known.contains(s)) {
-                    throw new IllegalArgumentException("no speaker '" + s + "' in the data (speakers: " + known + ")");
-                }
-            }
-            evalSet = "held-out speakers " + held + " (never seen in training)";
-            trainIdx = ds.indices(c -> !held.contains(c.speaker()));
-            evalIdx = ds.indices(c -> held.contains(c.speaker()));
-        }
-        if (trainIdx.length == 0 || evalIdx.length == 0) {
-            throw new IllegalArgumentException("the split leaves " + trainIdx.length + " clips to train on and "
-                    + evalIdx.length + " to evaluate: " + evalSet);
-        }
-        p.stage("computing features of " + ds.clips().size() + " clips (" + r.spec().id() + ")");
-        CnnTrainer trainer = new CnnTrainer(extractor, r.options());
-        float[][][] clean = trainer.features(ds.clips());
-        p.stage(String.format(Locale.ROOT, "training on %d clips, evaluating on %d: %s", trainIdx.length, evalIdx.length, evalSet));
-        try (TrainedModel model = trainer.train(ds.clips(), clean, trainIdx, evalIdx, p)) {
-            double trainSeconds = (System.nanoTime() - start) / 1e9;
-            p.stage("exporting ONNX (BatchNorm folded) and checking it against DJL");
-            byte[] onnx = OnnxExport.export(model, r.spec(), r.version());
-            float[][][] evalInputs = Arrays.stream(evalIdx).mapToObj(i -> clean[i]).toArray(float[][][]::new);
-            double parity = OnnxExport.maxLogitDifference(model, onnx, evalInputs);
-            if (!(parity < OnnxExport.PARITY_TOLERANCE)) {
-                throw new IllegalStateException("the ONNX export disagrees with DJL: max |logit diff| " + parity);
-            }
-            Files.createDirectories(r.out());
-            Path modelFile = r.out().resolve("model.onnx");
-            Files.write(modelFile, onnx);
+        Holdout holdout = holdout(r, ds);
+        TrainingRun.Result run = new TrainingRun(r.spec(), r.options()).run(ds, holdout, r.version(), p);
+        byte[] onnx = run.onnx();
+        Evaluation ev = run.evaluation();
+        String evalSet = run.split().description();
+        Files.createDirectories(r.out());
+        Path modelFile = r.out().resolve("model.onnx");
+        Files.write(modelFile, onnx);
+        Path evalJson = r.out().resolve("evaluation.json");
+        JSON.writeValue(evalJson.toFile(), ev);
 
-            p.stage("evaluating model.onnx with ONNX Runtime on " + evalIdx.length + " clips");
-            List<LabeledClip> evalClips = Arrays.stream(evalIdx).mapToObj(ds.clips()::get).toList();
-            Evaluation ev;
-            try (DigitModel served = DigitModel.load(onnx, new DigitModel.Options(r.options().threads()))) {
-                ev = ModelEvaluator.score(served, extractor, evalClips, r.options().threads(), n -> { }).evaluation();
+        Map<String, Object> card = new LinkedHashMap<>();
+        card.put("version", r.version());
+        card.put("created", Instant.now().toString());
+        card.put("onnx", Map.of("file", "model.onnx", "bytes", onnx.length, "sha256", Digests.sha256(onnx),
+                "input", "log_mel [N,1," + r.spec().nMels() + "," + r.spec().clipFrames() + "] float32",
+                "outputs", "logits [N,10], probabilities [N,10] (softmax of logits)",
+                "djl_parity_max_abs_logit_diff", run.parity()));
+        card.put("feature_config_id", r.spec().id());
+        card.put("feature_config", r.spec().toJsonMap());
+        card.put("architecture", Map.of("description", DigitCnn.describe(r.options().channels()),
+                "channels", r.options().channels(), "parameters", run.parameters()));
+        card.put("training", trainingSummary(r, ds, run.split().train(), run.trainSeconds(), run.history()));
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("evaluation_set", evalSet);
+        metrics.put("accuracy", ev.accuracy());
+        metrics.put("count", ev.count());
+        metrics.put("macro_f1", ev.macroF1());
+        metrics.put("per_speaker", ev.perSpeaker());
+        card.put("metrics", metrics);
+        Path cardFile = r.out().resolve("model.json");
+        JSON.writeValue(cardFile.toFile(), card);
+
+        Map<String, String> facts = new LinkedHashMap<>();
+        facts.put("model", "version " + r.version() + ", " + onnx.length / 1024 + " KiB, sha256 " + Digests.sha256(onnx));
+        facts.put("data", r.data() + " (" + ds.layout() + ", " + ds.clips().size() + " clips, " + ds.speakers().size()
+                + " speakers, " + ds.failures().size() + " unusable)");
+        facts.put("evaluation set", evalSet);
+        facts.put("training", r.options() + String.format(Locale.ROOT, ", %.0f s", run.trainSeconds()));
+        facts.put("features", r.spec().id());
+        facts.put("ONNX vs DJL", String.format(Locale.ROOT, "max |logit difference| %.2g", run.parity()));
+        Path report = new HtmlReport("Hark model v" + r.version())
+                .facts("Summary", facts)
+                .evaluation("Evaluation: " + evalSet, ev, "confusion.png")
+                .curves("Training curves", run.history(), "curves.png")
+                .write(r.out(), "report.html");
+        return new Outcome(modelFile, cardFile, evalJson, report, ev, evalSet, run.parity(), run.trainSeconds());
+    }
+
+    /** The request's holdout: the speakers it names (each must be in the data), or the automatic one. */
+    private static Holdout holdout(Request r, Dataset ds) {
+        Set<String> known = new TreeSet<>(ds.speakers());
+        for (String s : r.holdoutSpeakers()) {
+            if (!known.contains(s)) {
+                throw new IllegalArgumentException("no speaker '" + s + "' in the data (speakers: " + known + ")");
             }
-            Path evalJson = r.out().resolve("evaluation.json");
-            JSON.writeValue(evalJson.toFile(), ev);
-
-            Map<String, Object> card = new LinkedHashMap<>();
-            card.put("version", r.version());
-            card.put("created", Instant.now().toString());
-            card.put("onnx", Map.of("file", "model.onnx", "bytes", onnx.length, "sha256", dev.hark.schemas.Digests.sha256(onnx),
-                    "input", "log_mel [N,1," + r.spec().nMels() + "," + r.spec().clipFrames() + "] float32",
-                    "outputs", "logits [N,10], probabilities [N,10] (softmax of logits)",
-                    "djl_parity_max_abs_logit_diff", parity));
-            card.put("feature_config_id", r.spec().id());
-            card.put("feature_config", r.spec().toJsonMap());
-            card.put("architecture", Map.of("description", DigitCnn.describe(r.options().channels()),
-                    "channels", r.options().channels(), "parameters", model.parameters()));
-            card.put("training", trainingSummary(r, ds, trainIdx, trainSeconds, model.history()));
-            Map<String, Object> metrics = new LinkedHashMap<>();
-            metrics.put("evaluation_set", evalSet);
-            metrics.put("accuracy", ev.accuracy());
-            metrics.put("count", ev.count());
-            metrics.put("macro_f1", ev.macroF1());
-            metrics.put("per_speaker", ev.perSpeaker());
-            card.put("metrics", metrics);
-            Path cardFile = r.out().resolve("model.json");
-            JSON.writeValue(cardFile.toFile(), card);
-
-            Map<String, String> facts = new LinkedHashMap<>();
-            facts.put("model", "version " + r.version() + ", " + onnx.length / 1024 + " KiB, sha256 " + dev.hark.schemas.Digests.sha256(onnx));
-            facts.put("data", r.data() + " (" + ds.layout() + ", " + ds.clips().size() + " clips, " + ds.speakers().size()
-                    + " speakers, " + ds.failures().size() + " unusable)");
-            facts.put("evaluation set", evalSet);
-            facts.put("training", r.options() + String.format(Locale.ROOT, ", %.0f s", trainSeconds));
-            facts.put("features", r.spec().id());
-            facts.put("ONNX vs DJL", String.format(Locale.ROOT, "max |logit difference| %.2g", parity));
-            Path report = new HtmlReport("Hark model v" + r.version())
-                    .facts("Summary", facts)
-                    .evaluation("Evaluation: " + evalSet, ev, "confusion.png")
-                    .curves("Training curves", model.history(), "curves.png")
-                    .write(r.out(), "report.html");
-            return new Outcome(modelFile, cardFile, evalJson, report, ev, evalSet, parity, trainSeconds);
         }
+        return Holdout.ofSpeakers(r.holdoutSpeakers());
     }
 
     /** Leave-one-speaker-out: one model per speaker, tested on that speaker only. Nothing is exported. */
@@ -184,10 +145,20 @@ public final class OfflineTraining {
         if (speakers.size() < 2) {
             throw new IllegalArgumentException("leave-one-speaker-out needs at least 2 speakers, the data has " + speakers);
         }
-        LogMelExtractor extractor = new LogMelExtractor(r.spec());
+        TrainingRun run = new TrainingRun(r.spec(), r.options());
         p.stage("computing features of " + ds.clips().size() + " clips (" + r.spec().id() + ")");
-        CnnTrainer trainer = new CnnTrainer(extractor, r.options());
-        float[][][] clean = trainer.features(ds.clips());
+        float[][][] clean = run.features(ds.clips());
+        TrainingListener epochsOnly = new TrainingListener() {
+            @Override
+            public void onStep(int epoch, int step, int steps, double runningLoss) {
+                p.onStep(epoch, step, steps, runningLoss);
+            }
+
+            @Override
+            public void onEpoch(EpochStats stats) {
+                p.onEpoch(stats);
+            }
+        };
         Map<String, Double> folds = new LinkedHashMap<>();
         Map<String, Object> foldJson = new LinkedHashMap<>();
         Map<String, List<EpochStats>> histories = new LinkedHashMap<>();
@@ -197,31 +168,25 @@ public final class OfflineTraining {
         for (int f = 0; f < speakers.size(); f++) {
             String speaker = speakers.get(f);
             p.fold(speaker, f + 1, speakers.size());
-            int[] trainIdx = ds.indices(c -> !c.speaker().equals(speaker));
-            int[] testIdx = ds.indices(c -> c.speaker().equals(speaker));
             long t0 = System.nanoTime();
-            try (TrainedModel model = trainer.train(ds.clips(), clean, trainIdx, testIdx, p)) {
-                byte[] onnx = OnnxExport.export(model, r.spec(), r.version());
-                List<LabeledClip> test = Arrays.stream(testIdx).mapToObj(ds.clips()::get).toList();
-                ModelEvaluator.Scored s;
-                try (DigitModel served = DigitModel.load(onnx, new DigitModel.Options(r.options().threads()))) {
-                    s = ModelEvaluator.score(served, extractor, test, r.options().threads(), k -> { });
-                }
-                for (int i = 0; i < testIdx.length; i++) {
-                    predicted[testIdx[i]] = s.predicted()[i];
-                    scored[testIdx[i]] = true;
-                }
-                folds.put(speaker, s.evaluation().accuracy());
-                histories.put(speaker, model.history());
-                Map<String, Object> fj = new LinkedHashMap<>();
-                fj.put("count", s.evaluation().count());
-                fj.put("accuracy", s.evaluation().accuracy());
-                fj.put("train_clips", trainIdx.length);
-                fj.put("seconds", (System.nanoTime() - t0) / 1e9);
-                fj.put("per_class", s.evaluation().perClass());
-                fj.put("confusion_matrix", s.evaluation().confusionMatrix());
-                foldJson.put(speaker, fj);
+            TrainingRun.Result fold = run.run(ds, clean, Holdout.ofSpeakers(List.of(speaker)).split(ds), r.version(),
+                    epochsOnly);
+            int[] testIdx = fold.split().evaluation();
+            ModelEvaluator.Scored s = fold.scored();
+            for (int i = 0; i < testIdx.length; i++) {
+                predicted[testIdx[i]] = s.predicted()[i];
+                scored[testIdx[i]] = true;
             }
+            folds.put(speaker, s.evaluation().accuracy());
+            histories.put(speaker, fold.history());
+            Map<String, Object> fj = new LinkedHashMap<>();
+            fj.put("count", s.evaluation().count());
+            fj.put("accuracy", s.evaluation().accuracy());
+            fj.put("train_clips", fold.split().train().length);
+            fj.put("seconds", (System.nanoTime() - t0) / 1e9);
+            fj.put("per_class", s.evaluation().perClass());
+            fj.put("confusion_matrix", s.evaluation().confusionMatrix());
+            foldJson.put(speaker, fj);
         }
         int[] idx = IntStream.range(0, n).filter(i -> scored[i]).toArray();
         Evaluation pooled = Evaluation.of(Arrays.stream(idx).map(i -> ds.clips().get(i).label()).toArray(),
@@ -276,16 +241,5 @@ public final class OfflineTraining {
         t.put("seconds", seconds);
         t.put("history", history);
         return t;
-    }
-
-    /** A fixed fifth of the speakers (at least one), chosen by the seed. */
-    static List<String> pickHoldout(List<String> speakers, long seed) {
-        if (speakers.size() < 2) {
-            throw new IllegalArgumentException("holding speakers out needs at least 2 speakers, the data has " + speakers);
-        }
-        List<String> shuffled = new ArrayList<>(speakers);
-        java.util.Collections.shuffle(shuffled, new Random(seed));
-        int k = Math.max(1, (int) Math.round(speakers.size() * 0.2));
-        return List.copyOf(new TreeSet<>(shuffled.subList(0, k)));
     }
 }

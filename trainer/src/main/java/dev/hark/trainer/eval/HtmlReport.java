@@ -78,11 +78,6 @@ public final class HtmlReport {
         return this;
     }
 
-    public HtmlReport paragraph(String text) {
-        body.append("<p>").append(esc(text)).append("</p>\n");
-        return this;
-    }
-
     /** Writes {@code dir/fileName} and its images beside it; returns the HTML's path. */
     public Path write(Path dir, String fileName) throws IOException {
         Files.createDirectories(dir);

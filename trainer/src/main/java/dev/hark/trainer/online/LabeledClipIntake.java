@@ -11,6 +11,7 @@ import dev.hark.kafka.RegistryOutageException;
 import dev.hark.kafka.RegistryRetry;
 import dev.hark.trainer.online.LabeledClipStore.AddResult;
 import dev.hark.trainer.online.LabeledClipStore.ClipOrigin;
+import dev.hark.trainer.online.LabeledClipStore.Removal;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.io.IOException;
@@ -129,6 +130,33 @@ public final class LabeledClipIntake {
     /** The key the dead letter is written with. */
     public static String deadLetterKey(ConsumerRecord<byte[], byte[]> r) {
         return DeadLetters.key(r.key());
+    }
+
+    /** The key of the dead letter of a clip taken out of the store: its record's key, or else its id. */
+    public static String removalKey(Removal r) {
+        ClipOrigin o = r.origin();
+        return o != null && o.key() != null ? DeadLetters.key(o.key()) : DeadLetters.key(r.clipId());
+    }
+
+    /**
+     * The dead letter of a clip taken out of the store: where its record was (or only {@code topic} for a
+     * clip stored before origins were kept), and the size and digest of its value (the store keeps no
+     * copy of the record).
+     */
+    public static DeadLetter removalDeadLetter(String stage, String topic, Removal r, long nowMs) {
+        ClipOrigin o = r.origin();
+        DeadLetters.Origin origin = o == null
+                ? new DeadLetters.Origin(topic, null, null, r.clipCreatedAtMs(), null, null)
+                : new DeadLetters.Origin(o.topic(), o.partition(), o.offset(), o.timestampMs(), o.key(), null);
+        DeadLetter dl = DeadLetters.of(stage, r.reason(), r.message(), null, origin, r.clipId(), r.deviceId(), nowMs);
+        if (o != null) {
+            dl.setOriginalValueSize(o.valueSize());
+            dl.setOriginalValueSha256(o.valueSha256());
+            if (o.key() == null) {
+                dl.setOriginalKeySha256(o.keySha256());
+            }
+        }
+        return dl;
     }
 
     /** Where the record was, and a digest of what it held, for the store. */

@@ -198,11 +198,6 @@ public final class LabeledClipStore implements AutoCloseable {
         }
     }
 
-    /** Appends the clip unless its id is already stored; durable after {@link #sync}. */
-    public boolean add(AudioClip clip) throws IOException {
-        return add(clip, null) == AddResult.ADDED;
-    }
-
     /** Appends the clip with where it came from, unless its id is already stored; durable after {@link #sync}. */
     public synchronized AddResult add(AudioClip clip, ClipOrigin origin) throws IOException {
         String clipId = clip.getClipId();
@@ -305,22 +300,9 @@ public final class LabeledClipStore implements AutoCloseable {
         return duplicates;
     }
 
-    public synchronized List<AudioClip> clips() {
-        return clips.values().stream().map(StoredClip::clip).toList();
-    }
-
     /** The clips with where each came from. */
     public synchronized List<StoredClip> entries() {
         return List.copyOf(clips.values());
-    }
-
-    public synchronized boolean contains(String clipId) {
-        return clips.containsKey(clipId);
-    }
-
-    /** Every removal so far, in order. */
-    public synchronized List<Removal> removals() {
-        return List.copyOf(removals);
     }
 
     /** Removals with a sequence number above {@code seq}. */

@@ -60,7 +60,7 @@ class LabeledClipStoreTest {
             assertEquals(id, store.id(), "the store keeps its id");
             assertEquals(List.of("old-2"), store.entries().stream().map(LabeledClipStore.StoredClip::clipId).toList());
             assertEquals(2, store.lastRemovalSeq());
-            var removals = store.removals();
+            var removals = store.removalsAfter(0);
             assertEquals(List.of(1L, 2L), removals.stream().map(LabeledClipStore.Removal::seq).toList());
             assertNull(removals.get(0).origin());
             ClipOrigin back = removals.get(1).origin();
@@ -74,7 +74,7 @@ class LabeledClipStoreTest {
             assertEquals(AddResult.DUPLICATE, store.add(clip("old-1", 3, 100), null), "a removed clip sent again stays out");
             assertEquals(AddResult.ALREADY_STORED, store.add(clip("new-3", 5, 102), o3),
                     "a removed clip's own record read again is not a duplicate");
-            assertFalse(store.contains("new-3"));
+            assertFalse(stored(store, "new-3"));
         }
         // the reader before this version: sees every clip ever added (removals are stubs of ids it has)
         assertEquals(List.of("old-1", "old-2", "new-3"), legacyRead(dir.resolve(LabeledClipStore.FILE)));
@@ -94,7 +94,7 @@ class LabeledClipStoreTest {
         }
         try (LabeledClipStore store = LabeledClipStore.open(dir)) {
             assertEquals(1, store.size());
-            assertTrue(store.contains("a"));
+            assertTrue(stored(store, "a"));
             assertEquals(AddResult.ADDED, store.add(clip("b", 2, 10), new ClipOrigin("t", 0, 1, 0, null, null, 10, "s")));
         }
         try (LabeledClipStore store = LabeledClipStore.open(dir)) {
@@ -157,5 +157,9 @@ class LabeledClipStoreTest {
             assertEquals(size, pos, "the old reader reads the whole file (it would cut it where it stops)");
         }
         return kept;
+    }
+
+    static boolean stored(LabeledClipStore store, String clipId) {
+        return store.entries().stream().anyMatch(e -> e.clipId().equals(clipId));
     }
 }

@@ -71,8 +71,9 @@ final class TrainerKafka {
 
     /** The service's settings for this topic: no training unless a test asks for it. */
     OnlineTrainer.Settings settings(java.nio.file.Path state, String group) {
-        return OnlineTrainer.Settings.defaults(cluster, state).withLabeledTopic(topic).withGroup(group)
-                .withRetrainEvery(Integer.MAX_VALUE).withMinClips(Integer.MAX_VALUE);
+        OnlineTrainer.Settings d = OnlineTrainer.Settings.defaults(cluster, state);
+        return new OnlineTrainer.Settings(cluster, state, Integer.MAX_VALUE, Integer.MAX_VALUE, d.spec(), d.options(),
+                d.holdout(), group, true, topic);
     }
 
     byte[] encode(AudioClip c) {
