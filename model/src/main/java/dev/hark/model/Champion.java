@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.hark.avro.ModelRelease;
+import dev.hark.schemas.serde.TrustedAvroClasses;
 
 /**
  * Which model serves: the rule every Hark component uses (the classifier stream, the trainer,
@@ -46,6 +47,7 @@ public final class Champion {
      * {@code champion = true} and a note of who promoted it and when, to be appended to {@code models}.
      */
     public static ModelRelease promotion(ModelRelease release, String by, Instant at) {
+        TrustedAvroClasses.install(); // the builder's deep copy loads the nested record classes
         Map<String, String> notes = new LinkedHashMap<>(release.getNotes());
         notes.put("promoted", at + " by " + by);
         return ModelRelease.newBuilder(release).setChampion(true).setNotes(notes).build();
