@@ -41,7 +41,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "FILE.onnx", description = "A model written by hark train.")
     Path model;
 
-    @Option(names = "--data", required = true, paramLabel = "DIR|FILE.csv", description = "Labeled WAVs.")
+    @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "Labeled WAVs (" + DataDir.DEFAULTS + ").")
     Path data;
 
     @Option(names = "--json", paramLabel = "OUT.json", description = "Write the evaluation as JSON.")
@@ -62,6 +62,7 @@ final class EvalCommand implements Callable<Integer> {
         if (!Files.isRegularFile(model)) {
             throw new IllegalArgumentException("no such model file: " + model);
         }
+        Path data = DataDir.require(this.data);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         try (DigitModel m = DigitModel.load(model, new DigitModel.Options(t))) {
             DigitClassifier classifier = new DigitClassifier(m);
