@@ -14,6 +14,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.hark.model.inference.Classification;
+import dev.hark.model.inference.DigitClassifier;
 import dev.hark.model.inference.DigitModel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -54,9 +56,10 @@ final class ClassifyCommand implements Callable<Integer> {
         ObjectMapper mapper = new ObjectMapper();
         int failed = 0;
         try (DigitModel model = DigitModel.load(modelFile, DigitModel.Options.defaults())) {
-            WavClassifier classifier = new WavClassifier(model);
+            DigitClassifier classifier = new DigitClassifier(model);
+            classifier.spec(); // a model whose feature configuration is not what it claims is refused here, once
             for (Path file : files) {
-                WavClassifier.Result r;
+                Classification r;
                 try {
                     r = classifier.classify(file);
                 } catch (IOException | RuntimeException e) {

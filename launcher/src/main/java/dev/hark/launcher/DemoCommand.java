@@ -51,7 +51,8 @@ import picocli.CommandLine.Option;
                         + "github.com/Jakobovski/free-spoken-digit-dataset). Exits 0 when the run completed."})
 final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--data", paramLabel = "DIR", description = "Labeled recordings ({digit}_{speaker}_{take}.wav).")
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Labeled recordings ({digit}_{speaker}_{take}.wav); " + DataDir.DEFAULTS + ".")
     Path data;
 
     @Option(names = "--json", paramLabel = "OUT", description = "Write the report as JSON.")
@@ -87,7 +88,7 @@ final class DemoCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Map<String, Double> phases = new LinkedHashMap<>();
 
-        Path dataDir = data != null ? data : DemoData.defaultDir(System.getenv());
+        Path dataDir = DataDir.choose(data);
         if (!DemoData.hasWavs(dataDir)) {
             if (data != null) {
                 throw new IllegalArgumentException("no .wav recordings in " + data);

@@ -12,20 +12,19 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 
 /**
- * Where the recordings for {@code hark demo} and {@code hark simulate} come from: {@code --data},
- * else {@code $HARK_DATA}, else {@code ~/.hark/datasets/fsdd}, which {@code hark demo} fills on
- * first run by downloading the Free Spoken Digit Dataset's archive from its public repository.
+ * The recordings for {@code hark demo} and {@code hark simulate}: the {@link DataDir dataset folder},
+ * which {@code hark demo} fills on first run by downloading the Free Spoken Digit Dataset's archive
+ * from its public repository.
  */
 final class DemoData {
 
-    static final String DEFAULT_DESCRIPTION = "~/.hark/datasets/fsdd, which `hark demo` downloads on first run";
+    static final String DEFAULT_DESCRIPTION = DataDir.DEFAULT + ", which `hark demo` downloads on first run";
 
     /** FSDD's repository as a zip (about 10 MB). */
     static final URI FSDD_ARCHIVE = URI.create(
@@ -37,20 +36,12 @@ final class DemoData {
     private DemoData() {
     }
 
-    static Path defaultDir(Map<String, String> env) {
-        String d = env.get("HARK_DATA");
-        if (d != null && !d.isBlank()) {
-            return Path.of(d);
-        }
-        return Path.of(System.getProperty("user.home"), ".hark", "datasets", "fsdd");
-    }
-
-    /** The folder to read: {@code given}, else the default; it must already hold recordings. */
+    /** The folder to read ({@link DataDir}); it must already hold recordings. */
     static Path resolve(Path given) throws IOException {
-        Path dir = given != null ? given : defaultDir(System.getenv());
+        Path dir = DataDir.require(given);
         if (!hasWavs(dir)) {
-            throw new IllegalArgumentException("no recordings in " + dir + ": pass --data DIR, set HARK_DATA, or run "
-                    + "`hark demo` once to download the Free Spoken Digit Dataset");
+            throw new IllegalArgumentException("no recordings in " + dir + ": put FSDD's recordings there (`hark demo` "
+                    + "downloads them) or pass --data / set " + DataDir.ENV);
         }
         return dir;
     }

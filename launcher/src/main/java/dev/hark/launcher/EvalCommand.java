@@ -1,14 +1,12 @@
 package dev.hark.launcher;
 
-import dev.hark.schemas.FeatureConfigs;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.hark.model.inference.DigitClassifier;
 import dev.hark.model.inference.DigitModel;
 import dev.hark.audio.dataset.DatasetFiles;
 import dev.hark.audio.dsp.FeatureSpec;
-import dev.hark.audio.dsp.LogMelExtractor;
 import dev.hark.trainer.data.Dataset;
 import dev.hark.trainer.data.DatasetLoader;
 import dev.hark.trainer.eval.Evaluation;
@@ -43,7 +41,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "FILE.onnx", description = "A model written by hark train.")
     Path model;
 
-    @Option(names = "--data", required = true, paramLabel = "DIR|FILE.csv", description = "Labeled WAVs.")
+    @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "Labeled WAVs (" + DataDir.DEFAULTS + ").")
     Path data;
 
     @Option(names = "--json", paramLabel = "OUT.json", description = "Write the evaluation as JSON.")
@@ -64,13 +62,11 @@ final class EvalCommand implements Callable<Integer> {
         if (!Files.isRegularFile(model)) {
             throw new IllegalArgumentException("no such model file: " + model);
         }
+        Path data = DataDir.require(this.data);
         int t = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         try (DigitModel m = DigitModel.load(model, new DigitModel.Options(t))) {
-            FeatureSpec spec = FeatureConfigs.toSpec(m.metadata().info().featureConfig());
-            if (!spec.id().equals(m.featureConfigId())) {
-                throw new IllegalStateException("the model's feature configuration does not match its id "
-                        + m.featureConfigId() + " (this Hark computes " + spec.id() + " from it)");
-            }
+            DigitClassifier classifier = new DigitClassifier(m);
+            FeatureSpec spec = classifier.spec();
             DatasetFiles files = DatasetFiles.list(data);
             int total = files.entries().size();
             ProgressBar decoding = new ProgressBar("decoding", total);
@@ -81,8 +77,7 @@ final class EvalCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("no usable clips in " + data);
             }
             ProgressBar scoring = new ProgressBar("scoring", ds.clips().size());
-            ModelEvaluator.Scored s = ModelEvaluator.score(m, new LogMelExtractor(spec), ds.clips(), t,
-                    n -> scoring.update(n, ""));
+            ModelEvaluator.Scored s = ModelEvaluator.score(classifier, ds.clips(), t, n -> scoring.update(n, ""));
             scoring.done(ds.clips().size(), "");
             Evaluation ev = s.evaluation();
             System.out.printf(Locale.ROOT, "model v%d (%s) on %s: accuracy %.2f %% (%d of %d)%n", m.version(),

@@ -15,6 +15,8 @@ import picocli.CommandLine.Parameters;
         description = {"Show the log-mel features of a WAV file, computed by the same code the feature stream "
                 + "and the trainer use: the configuration, the matrix shape and its value range.",
                 "",
+                "FILE.wav is a path, or the name of a recording in the dataset (--data DIR; " + DataDir.DEFAULTS
+                        + "), e.g. `hark features 7_theo_30.wav`.",
                 "--json writes {\"config\": {...}, \"mel\": [[...]], \"log_mel\": [[...]]}: `config` uses "
                         + "torchaudio.transforms.MelSpectrogram's argument names plus Hark's own keys; `mel` is the "
                         + "mel power before log and normalisation ([n_mels][n_frames], at the feature rate, before "
@@ -24,6 +26,10 @@ final class FeaturesCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE.wav", description = "A WAV file: PCM 8/16/24/32-bit or float, any channels and rate.")
     Path wav;
 
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Where to look for FILE.wav when it is not a path to a file (" + DataDir.DEFAULTS + ").")
+    Path data;
+
     @Option(names = "--json", paramLabel = "OUT.json", description = "Write the configuration and both matrices as JSON.")
     Path json;
 
@@ -32,10 +38,8 @@ final class FeaturesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isRegularFile(wav)) {
-            throw new IllegalArgumentException("no such file: " + wav);
-        }
-        FeatureReport report = FeatureReport.of(wav, FeatureSpec.defaults());
+        Path file = find(wav, data);
+        FeatureReport report = FeatureReport.of(file, FeatureSpec.defaults());
         System.out.println(report.summary());
         if (json != null) {
             report.writeJson(json);
@@ -46,5 +50,27 @@ final class FeaturesCommand implements Callable<Integer> {
             System.out.println("wrote " + png);
         }
         return ExitCodes.OK;
+    }
+
+    /** {@code wav} when it is a file, else the recording of that name in the dataset. */
+    static Path find(Path wav, Path data) throws java.io.IOException {
+        if (Files.isRegularFile(wav)) {
+            return wav;
+        }
+        if (wav.getNameCount() == 1) {
+            Path dataset = DataDir.choose(data);
+            if (Files.isDirectory(dataset)) {
+                try (java.util.stream.Stream<Path> walk = Files.walk(dataset, 3)) {
+                    var found = walk.filter(p -> p.getFileName().equals(wav) && Files.isRegularFile(p)).sorted().findFirst();
+                    if (found.isPresent()) {
+                        return found.get();
+                    }
+                }
+            } else if (data != null) {
+                throw DataDir.missing(dataset);
+            }
+            throw new IllegalArgumentException("no such file: " + wav + " (nor a recording of that name in " + dataset + ")");
+        }
+        throw new IllegalArgumentException("no such file: " + wav);
     }
 }

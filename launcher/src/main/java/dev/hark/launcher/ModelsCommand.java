@@ -3,7 +3,8 @@ package dev.hark.launcher;
 import dev.hark.avro.ModelRelease;
 import dev.hark.kafka.ClusterConfig;
 import dev.hark.schemas.registry.SchemaRegistryClient;
-import dev.hark.trainer.online.ModelCatalog;
+import dev.hark.kafka.ModelsTopic;
+import dev.hark.model.ModelCatalog;
 import dev.hark.trainer.online.ModelPublisher;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,7 +40,7 @@ final class ModelsCommand implements Callable<Integer> {
     public Integer call() {
         ClusterConfig cluster = cluster();
         SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
-        ModelCatalog catalog = ModelCatalog.read(cluster, registry, Duration.ofSeconds(30));
+        ModelCatalog catalog = new ModelCatalog(ModelsTopic.read(cluster, registry, Duration.ofSeconds(30)));
         if (catalog.records().isEmpty()) {
             System.out.println("no models yet in " + cluster.bootstrapServers() + " (train one: hark train --online, "
                     + "or let the online trainer retrain)");
@@ -82,7 +83,7 @@ final class ModelsCommand implements Callable<Integer> {
         public Integer call() {
             ClusterConfig cluster = parent.cluster();
             SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
-            ModelCatalog catalog = ModelCatalog.read(cluster, registry, Duration.ofSeconds(30));
+            ModelCatalog catalog = new ModelCatalog(ModelsTopic.read(cluster, registry, Duration.ofSeconds(30)));
             ModelRelease r = catalog.version(version).orElseThrow(() -> new IllegalArgumentException("no version " + version
                     + " in models (versions: " + catalog.versions().keySet() + ")"));
             int before = catalog.champion().map(ModelRelease::getVersion).orElse(-1);

@@ -13,9 +13,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code hark replay DIR}: publish a dataset folder as clips, for training and/or to be classified. */
+/** {@code hark replay [DIR]}: publish a dataset folder as clips, for training and/or to be classified. */
 @Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Publish every WAV in DIR as a clip, with label and speaker from the file names "
+        description = {"Publish every WAV in DIR (or --data DIR; " + DataDir.DEFAULTS + ") as a clip, with label and speaker from the file names "
                 + "({digit}_{speaker}_{take}.wav, AudioMNIST's NN/{digit}_{NN}_{take}.wav, or a CSV manifest "
                 + "path,label,speaker).",
                 "",
@@ -25,8 +25,12 @@ import java.util.concurrent.Callable;
                         + "never stops the rest."})
 final class ReplayCommand implements Callable<Integer> {
 
-    @Parameters(paramLabel = "DIR", description = "A dataset folder or a .csv manifest.")
+    @Parameters(paramLabel = "DIR", arity = "0..1", description = "A dataset folder or a .csv manifest (as --data).")
     Path dir;
+
+    @Option(names = "--data", paramLabel = "DIR|FILE.csv",
+            description = "A dataset folder or a .csv manifest (" + DataDir.DEFAULTS + ").")
+    Path data;
 
     static final class Where {
         @Option(names = "--labeled", description = "To audio.clips.labeled (training). The default.")
@@ -54,10 +58,14 @@ final class ReplayCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Replayer.Target target = where.both ? Replayer.Target.BOTH : where.classify ? Replayer.Target.CLASSIFY
                 : Replayer.Target.LABELED;
+        if (dir != null && data != null && !dir.equals(data)) {
+            throw new IllegalArgumentException("give the dataset once: DIR or --data, not both");
+        }
+        Path dataset = DataDir.require(dir != null ? dir : data);
         ClusterConfig cluster = clusterOptions.cluster();
         SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
         registry.checkReachable();
-        DatasetFiles files = DatasetFiles.list(dir);
+        DatasetFiles files = DatasetFiles.list(dataset);
         int total = limit > 0 ? Math.min(limit, files.entries().size()) : files.entries().size();
         ProgressBar bar = new ProgressBar("publishing", total);
         Replayer.Summary s;

@@ -49,7 +49,7 @@ final class SimulateCommand implements Callable<Integer> {
     double durationS;
 
     @Option(names = "--data", paramLabel = "DIR",
-            description = "Recordings to speak (default: $HARK_DATA, else " + DemoData.DEFAULT_DESCRIPTION + ").")
+            description = "Recordings to speak (" + DataDir.DEFAULTS + ").")
     Path data;
 
     @Option(names = "--takes", paramLabel = "FROM-TO", description = "Only these takes, e.g. 0-4 (FSDD's test takes).")

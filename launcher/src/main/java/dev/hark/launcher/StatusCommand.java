@@ -39,7 +39,8 @@ import dev.hark.schemas.Topic;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;
-import dev.hark.trainer.online.ModelCatalog;
+import dev.hark.kafka.ModelsTopic;
+import dev.hark.model.ModelCatalog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -167,7 +168,7 @@ final class StatusCommand implements Callable<Integer> {
     static String champion(ClusterConfig cluster, SchemaRegistryClient registry) {
         ModelCatalog catalog;
         try {
-            catalog = ModelCatalog.read(cluster, registry, Duration.ofSeconds(15));
+            catalog = new ModelCatalog(ModelsTopic.read(cluster, registry, Duration.ofSeconds(15)));
         } catch (RuntimeException e) {
             return "champion: unknown (" + e.getMessage() + ")";
         }

@@ -36,7 +36,7 @@ import java.util.concurrent.Callable;
                         + "OUT/evaluation.json and OUT/report.html (confusion matrix, per digit, per speaker, curves)."})
 final class TrainCommand implements Callable<Integer> {
 
-    @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "Labeled WAVs (see above).")
+    @Option(names = "--data", paramLabel = "DIR|FILE.csv", description = "Labeled WAVs (see above; " + DataDir.DEFAULTS + ").")
     Path data;
 
     @Option(names = "--online", description = "Retrain now from every clip in audio.clips.labeled, evaluate against "
@@ -94,9 +94,7 @@ final class TrainCommand implements Callable<Integer> {
         if (online) {
             return online(options, spec);
         }
-        if (data == null) {
-            throw new IllegalArgumentException("say where the labeled WAVs are: --data DIR (or use --online)");
-        }
+        Path data = DataDir.require(this.data);
         OfflineTraining.Request request = new OfflineTraining.Request(data, out, spec, options, version, holdout);
         Bars bars = new Bars();
         Dataset ds = OfflineTraining.load(request, bars);

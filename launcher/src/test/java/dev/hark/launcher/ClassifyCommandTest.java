@@ -18,7 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.hark.model.inference.DigitClassifier;
 import dev.hark.model.inference.DigitModel;
+import dev.hark.audio.WavDecoder;
 import dev.hark.model.CnnWeights;
 import dev.hark.model.HarkOnnxWriter;
 import dev.hark.model.ModelInfo;
@@ -76,11 +78,11 @@ class ClassifyCommandTest {
         List<String> jsonLines = json.out().lines().toList();
         assertEquals(2, jsonLines.size(), "a folder stands for its WAV files");
         try (DigitModel m = DigitModel.load(model, DigitModel.Options.defaults())) {
-            WavClassifier classifier = new WavClassifier(m);
+            DigitClassifier classifier = new DigitClassifier(m);
             for (String line : jsonLines) {
                 JsonNode node = new ObjectMapper().readTree(line);
                 Path file = Path.of(node.path("file").asText());
-                float[] expected = m.predict(classifier.input(file));
+                float[] expected = m.predict(classifier.input(WavDecoder.decode(file)));
                 float[] actual = new float[10];
                 for (int d = 0; d < 10; d++) {
                     actual[d] = (float) node.path("probabilities").get(d).asDouble();

@@ -12,7 +12,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
@@ -114,9 +113,4 @@ class DemoDataTest {
         assertTrue(none.getMessage().contains("hark demo"), none.getMessage());
     }
 
-    @Test
-    void theDefaultFolderIsHarkDataElseUnderHome() {
-        assertEquals(Path.of("/data/x"), DemoData.defaultDir(Map.of("HARK_DATA", "/data/x")));
-        assertEquals(Path.of(System.getProperty("user.home"), ".hark", "datasets", "fsdd"), DemoData.defaultDir(Map.of()));
-    }
 }

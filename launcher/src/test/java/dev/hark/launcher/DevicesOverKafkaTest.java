@@ -38,7 +38,8 @@ import dev.hark.kafka.ClusterConfig;
 import dev.hark.kafka.TopicAdmin;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.trainer.export.OnnxExport;
-import dev.hark.trainer.online.ModelCatalog;
+import dev.hark.kafka.ModelsTopic;
+import dev.hark.model.ModelCatalog;
 import dev.hark.trainer.online.ModelPublisher;
 import picocli.CommandLine;
 
@@ -70,7 +71,7 @@ class DevicesOverKafkaTest {
                 new Properties());
         classifier.start();
         FeatureSpec spec = FeatureSpec.defaults();
-        version = ModelCatalog.read(cluster.bootstrapServers(), registry, java.time.Duration.ofSeconds(30))
+        version = new ModelCatalog(ModelsTopic.read(new dev.hark.kafka.ClusterConfig(cluster.bootstrapServers(), ""), registry, java.time.Duration.ofSeconds(30)))
                 .latestVersion() + 1;
         byte[] onnx = HarkOnnxWriter.write(CnnWeights.random(7, spec.nMels(), spec.clipFrames(), 8, 16),
                 new ModelInfo(version, spec.id(), FeatureConfigs.toAvro(spec)));

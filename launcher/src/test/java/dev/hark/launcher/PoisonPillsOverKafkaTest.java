@@ -60,7 +60,8 @@ import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroDeserializer;
 import dev.hark.schemas.serde.AvroSerializer;
-import dev.hark.trainer.online.ModelCatalog;
+import dev.hark.kafka.ModelsTopic;
+import dev.hark.model.ModelCatalog;
 import dev.hark.trainer.online.ModelPublisher;
 
 /**
@@ -230,7 +231,7 @@ class PoisonPillsOverKafkaTest {
     /** A small random model as champion: any digit will do, what counts is that every clip gets one. */
     static void publishChampion(ClusterConfig cluster, SchemaRegistryClient registry) {
         FeatureSpec spec = FeatureSpec.defaults();
-        int version = ModelCatalog.read(cluster, registry, Duration.ofSeconds(30)).latestVersion() + 1;
+        int version = new ModelCatalog(ModelsTopic.read(cluster, registry, Duration.ofSeconds(30))).latestVersion() + 1;
         byte[] onnx = HarkOnnxWriter.write(CnnWeights.random(version, spec.nMels(), spec.clipFrames(), 4, 8),
                 new ModelInfo(version, spec.id(), FeatureConfigs.toAvro(spec)));
         ModelRelease release = ModelRelease.newBuilder().setVersion(version).setCreatedAtMs(Instant.now())

@@ -114,7 +114,8 @@ class TrainEvalCommandTest {
     }
 
     @Test
-    void missingDataIsAClearError() {
-        assertEquals(ExitCodes.FAILED, Hark.commandLine().execute("train", "--epochs", "1"));
+    void missingDataIsAClearError(@TempDir Path tmp) {
+        assertEquals(ExitCodes.FAILED, Hark.commandLine().execute("train", "--data", tmp.resolve("none").toString(),
+                "--epochs", "1"));
     }
 }

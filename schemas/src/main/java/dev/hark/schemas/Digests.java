@@ -1,20 +1,16 @@
 package dev.hark.schemas;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-
-/** The one SHA-256 of the project: of models (release and card), of dead letters' originals, of names. */
+/**
+ * The project's SHA-256 ({@link dev.hark.audio.Digests}, which lives in {@code audio} because feature
+ * configuration ids need it there) for the modules built on {@code schemas}: of models (release and
+ * card), of dead letters' originals, of names.
+ */
 public final class Digests {
     private Digests() {
     }
 
     /** SHA-256 of {@code bytes}, as lower-case hex. */
     public static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.hark.audio.Digests.sha256(bytes);
     }
 }

@@ -1,10 +1,6 @@
 package dev.hark.audio.dsp;
 
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -199,7 +195,7 @@ public final class FeatureSpec {
         dspVersion = b.dspVersion;
         validate();
         canonical = buildCanonical();
-        id = "lm-" + sha256Hex(canonical).substring(0, 12);
+        id = "lm-" + dev.hark.audio.Digests.sha256(canonical).substring(0, 12);
     }
 
     private void validate() {
@@ -301,15 +297,6 @@ public final class FeatureSpec {
      */
     static String exact(float v) {
         return new BigDecimal(v).stripTrailingZeros().toPlainString();
-    }
-
-    private static String sha256Hex(String s) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JVM", e);
-        }
     }
 
     private static <E extends Enum<E>> E parse(Class<E> type, E[] values, String code,

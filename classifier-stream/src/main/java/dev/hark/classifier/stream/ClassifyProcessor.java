@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
 import dev.hark.avro.LogMelFeatures;
 import dev.hark.avro.Prediction;
 import dev.hark.classifier.accuracy.OnlineAccuracy;
+import dev.hark.model.inference.Classification;
+import dev.hark.model.inference.DigitClassifier;
 import dev.hark.model.inference.DigitModel;
 import dev.hark.kafka.DeadLetters;
 import dev.hark.schemas.input.InputChecks;
@@ -74,6 +76,8 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
     private Sensor deadLetters;
     private Sensor batchSize;
     private Sensor accuracyGauges;
+    /** The classifier of the champion last used (a new one when the champion changes). */
+    private DigitClassifier classifier;
 
     ClassifyProcessor(Deserializer<LogMelFeatures> features, ModelSlot slot, OnlineAccuracy accuracy,
                       ClassifierTopology.Settings settings) {
@@ -210,6 +214,9 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
     }
 
     private void score(List<KeyValue<Long, byte[]>> batch, DigitModel model, long now) {
+        if (classifier == null || classifier.model() != model) {
+            classifier = new DigitClassifier(model);
+        }
         List<Held> ok = new ArrayList<>(batch.size());
         List<LogMelFeatures> okFeatures = new ArrayList<>(batch.size());
         for (KeyValue<Long, byte[]> kv : batch) {
@@ -221,11 +228,11 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
                 deadLetter(h, e.reason().code(), e.getMessage(), e, null);
                 continue;
             }
-            if (!f.getFeatureConfigId().equals(model.featureConfigId())) {
+            try {
+                classifier.checkFeatures(f.getFeatureConfigId());
+            } catch (DigitClassifier.FeatureMismatchException e) {
                 mismatches.record();
-                deadLetter(h, "config-mismatch", "clip " + f.getClipId() + " has features " + f.getFeatureConfigId()
-                        + " but the champion model (version " + model.version() + ") was trained on "
-                        + model.featureConfigId() + "; it is not applied to other features", null, f);
+                deadLetter(h, "config-mismatch", "clip " + f.getClipId() + " has " + e.getMessage(), null, f);
                 continue;
             }
             int values = f.getNMels() * f.getNFrames();
@@ -241,10 +248,10 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
         if (ok.isEmpty()) {
             return;
         }
-        float[] probabilities;
+        List<Classification> classified;
         long started = System.nanoTime();
         try {
-            probabilities = model.predictFlat(ok.size(), input -> {
+            classified = classifier.classify(model.featureConfigId(), ok.size(), input -> {
                 for (LogMelFeatures f : okFeatures) {
                     FloatBuffer values = f.getLogMel().duplicate().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
                     input.put(values);
@@ -265,15 +272,8 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
         Instant predictedAt = Instant.ofEpochMilli(now);
         for (int i = 0; i < ok.size(); i++) {
             LogMelFeatures f = okFeatures.get(i);
-            List<Float> p = new ArrayList<>(10);
-            int digit = 0;
-            for (int d = 0; d < 10; d++) {
-                float v = probabilities[i * 10 + d];
-                p.add(v);
-                if (v > probabilities[i * 10 + digit]) {
-                    digit = d;
-                }
-            }
+            Classification c = classified.get(i);
+            int digit = c.digit();
             Prediction prediction = Prediction.newBuilder()
                     .setClipId(f.getClipId())
                     .setSource(f.getSource())
@@ -284,8 +284,8 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
                     .setEndSample(f.getEndSample())
                     .setSessionId(f.getSessionId())
                     .setDigit(digit)
-                    .setConfidence(probabilities[i * 10 + digit])
-                    .setProbabilities(p)
+                    .setConfidence(c.confidence())
+                    .setProbabilities(c.probabilityList())
                     .setModelVersion(model.version())
                     .setFeatureConfigId(f.getFeatureConfigId())
                     .setCapturedAtMs(f.getCapturedAtMs())

@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.hark.avro.ModelRelease;
+import dev.hark.model.Champion;
 import dev.hark.model.inference.DigitModel;
 import dev.hark.telemetry.HarkMeters;
 
@@ -22,10 +23,9 @@ import dev.hark.telemetry.HarkMeters;
  * Kafka Streams replays the topic through this processor) and keeps the {@link ModelSlot} holding the
  * champion.
  *
- * <p><b>Champion rule</b>: the champion is the release in the most recent record (by offset) of
- * {@code models} whose {@code champion} flag is true. A release with {@code champion = false} is
- * recorded but changes nothing; {@code hark models promote V} re-publishes V's release with
- * {@code champion = true}, which makes V the champion again (rollback or forward).
+ * <p>The champion is {@link Champion}'s rule, applied record by record: a release that
+ * {@link Champion#makesChampion makes a champion} is loaded and swapped in; any other is recorded but
+ * changes nothing.
  *
  * <p>A champion is loaded completely (ONNX Runtime session created, metadata and SHA-256 checked)
  * before it replaces the serving one. One that fails to load leaves the old one serving, with an
@@ -98,7 +98,7 @@ final class ModelReleaseProcessor implements Processor<String, byte[], Void, Voi
         int version = release.getVersion();
         store.put(Integer.toString(version), "champion=" + release.getChampion() + " config=" + release.getFeatureConfigId()
                 + " sha256=" + release.getOnnxSha256());
-        if (!release.getChampion()) {
+        if (!Champion.makesChampion(release)) {
             log.info("models: version {} published, not champion (serving {})", version,
                     slot.version().map(String::valueOf).orElse("none"));
             return;

@@ -30,7 +30,8 @@ import dev.hark.kafka.TopicAdmin;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.trainer.export.OnnxExport;
-import dev.hark.trainer.online.ModelCatalog;
+import dev.hark.kafka.ModelsTopic;
+import dev.hark.model.ModelCatalog;
 import dev.hark.trainer.online.ModelPublisher;
 
 /**
@@ -157,7 +158,7 @@ final class FaultStack implements AutoCloseable {
     /** A model with random weights (what it says is not the point here), published as champion. */
     private void publishChampion() {
         FeatureSpec spec = FeatureSpec.defaults();
-        int version = ModelCatalog.read(cluster.bootstrapServers(), registryClient, Duration.ofSeconds(30)).latestVersion() + 1;
+        int version = new ModelCatalog(ModelsTopic.read(new dev.hark.kafka.ClusterConfig(cluster.bootstrapServers(), ""), registryClient, Duration.ofSeconds(30))).latestVersion() + 1;
         byte[] onnx = HarkOnnxWriter.write(CnnWeights.random(7, spec.nMels(), spec.clipFrames(), 8, 16),
                 new ModelInfo(version, spec.id(), FeatureConfigs.toAvro(spec)));
         try (ModelPublisher publisher = new ModelPublisher(cluster, registryClient)) {

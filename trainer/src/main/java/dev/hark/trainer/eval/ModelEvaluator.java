@@ -1,5 +1,7 @@
 package dev.hark.trainer.eval;
 
+import dev.hark.model.inference.Classification;
+import dev.hark.model.inference.DigitClassifier;
 import dev.hark.model.inference.DigitModel;
 import dev.hark.audio.dsp.LogMelExtractor;
 import dev.hark.trainer.data.LabeledClip;
@@ -10,8 +12,8 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.function.IntConsumer;
 
 /**
- * Scores clips with a Hark ONNX model through the classifier's {@link DigitModel} and the feature
- * stream's {@link LogMelExtractor}: the same DSP and inference code the streams run.
+ * Scores clips with a Hark ONNX model through {@link DigitClassifier}: the same DSP and inference code
+ * the streams, {@code hark classify} and {@code hark eval} run.
  */
 public final class ModelEvaluator {
 
@@ -24,14 +26,17 @@ public final class ModelEvaluator {
     private ModelEvaluator() {
     }
 
+    /**
+     * @throws DigitClassifier.FeatureMismatchException when {@code extractor} makes other features than the model's
+     */
     public static Scored score(DigitModel model, LogMelExtractor extractor, List<LabeledClip> clips, int threads,
                                IntConsumer progress) {
-        if (!extractor.spec().id().equals(model.featureConfigId())) {
-            throw new IllegalArgumentException("the model expects features " + model.featureConfigId()
-                    + " but the extractor makes " + extractor.spec().id());
-        }
+        return score(new DigitClassifier(model, extractor), clips, threads, progress);
+    }
+
+    /** Clips at the model's sample rate; the DSP of a batch runs on {@code threads} threads. */
+    public static Scored score(DigitClassifier classifier, List<LabeledClip> clips, int threads, IntConsumer progress) {
         int n = clips.size();
-        int per = model.inputSize();
         int[] predicted = new int[n];
         float[] confidence = new float[n];
         ForkJoinPool pool = new ForkJoinPool(Math.max(1, threads));
@@ -40,19 +45,13 @@ public final class ModelEvaluator {
                 int from = s;
                 int to = Math.min(n, s + BATCH);
                 float[][] batch = pool.submit(() -> java.util.stream.IntStream.range(from, to).parallel()
-                        .mapToObj(i -> flatten(extractor.logMel(clips.get(i).samples()), per))
+                        .mapToObj(i -> classifier.input(clips.get(i).samples()))
                         .toArray(float[][]::new)).get();
-                float[][] probs = model.predict(batch);
+                List<Classification> answers = classifier.classify(classifier.spec().id(), batch);
                 for (int i = from; i < to; i++) {
-                    float[] p = probs[i - from];
-                    int best = 0;
-                    for (int k = 1; k < p.length; k++) {
-                        if (p[k] > p[best]) {
-                            best = k;
-                        }
-                    }
-                    predicted[i] = best;
-                    confidence[i] = p[best];
+                    Classification c = answers.get(i - from);
+                    predicted[i] = c.digit();
+                    confidence[i] = c.confidence();
                 }
                 progress.accept(to);
             }
@@ -68,14 +67,5 @@ public final class ModelEvaluator {
         List<String> speakers = new ArrayList<>();
         clips.forEach(c -> speakers.add(c.speaker()));
         return new Scored(clips, predicted, confidence, Evaluation.of(labels, predicted, speakers));
-    }
-
-    private static float[] flatten(float[][] m, int per) {
-        float[] out = new float[per];
-        int cols = m[0].length;
-        for (int r = 0; r < m.length; r++) {
-            System.arraycopy(m[r], 0, out, r * cols, cols);
-        }
-        return out;
     }
 }

@@ -11,8 +11,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 
@@ -49,9 +47,7 @@ public final class ModelPublisher implements AutoCloseable {
 
     /** Appends {@code release} again with champion=true, with the cluster's client settings: the classifier swaps to it. */
     public static void promote(dev.hark.kafka.ClusterConfig cluster, SchemaRegistryClient registry, ModelRelease release, String by) {
-        Map<String, String> notes = new LinkedHashMap<>(release.getNotes());
-        notes.put("promoted", Instant.now() + " by " + by);
-        ModelRelease promoted = ModelRelease.newBuilder(release).setChampion(true).setNotes(notes).build();
+        ModelRelease promoted = dev.hark.model.Champion.promotion(release, by, Instant.now());
         try (ModelPublisher p = new ModelPublisher(cluster, registry)) {
             p.publish(promoted);
         }
