@@ -7,7 +7,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
-import dev.hark.schemas.registry.SchemaRegistryClient;
+import dev.hark.schemas.registry.SchemaStore;
 import dev.hark.schemas.serde.AvroSerde;
 
 /**
@@ -46,8 +46,8 @@ public final class Topic<V extends SpecificRecord> {
         return Serdes.String();
     }
 
-    /** A Confluent wire-format Avro serde for this topic's values, using {@code registry}. */
-    public Serde<V> valueSerde(SchemaRegistryClient registry) {
+    /** A Confluent wire-format Avro serde for this topic's values, its schema ids from {@code registry}. */
+    public Serde<V> valueSerde(SchemaStore registry) {
         return new AvroSerde<>(registry, valueType);
     }
 

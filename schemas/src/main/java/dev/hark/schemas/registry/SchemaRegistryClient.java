@@ -28,15 +28,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * {@code /apis/ccompat/v7}). Schema ids and id lookups are cached for the life of the client, so
  * once a schema has been seen, serialising and deserialising never call HTTP again: a registry that
  * goes down during a run does not stop records that use known schemas.
+ * The production {@link SchemaStore}.
  */
-public final class SchemaRegistryClient {
+public final class SchemaRegistryClient implements SchemaStore {
 
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** A subject's schema version as the registry reports it. */
-    public record RegisteredSchema(String subject, int version, int id, Schema schema) {
-    }
 
     private final String baseUrl;
     /** {@code Basic ...} from the URL's user info, or null: Confluent's {@code basic.auth.credentials.source=URL}. */
@@ -106,6 +103,7 @@ public final class SchemaRegistryClient {
     }
 
     /** Registers {@code schema} under {@code subject} (or finds it already there) and returns its global id. */
+    @Override
     public int register(String subject, Schema schema) {
         SubjectSchema key = new SubjectSchema(subject, schema);
         Integer cached = idsBySubjectSchema.get(key);
@@ -125,6 +123,7 @@ public final class SchemaRegistryClient {
     }
 
     /** Finds the id of {@code schema} under {@code subject} without registering it; not found is an exception. */
+    @Override
     public RegisteredSchema lookup(String subject, Schema schema) {
         SubjectSchema key = new SubjectSchema(subject, schema);
         JsonNode answer = send("POST", "/subjects/" + encode(subject), schemaBody(schema),
@@ -135,6 +134,7 @@ public final class SchemaRegistryClient {
     }
 
     /** The schema with this global id; cached forever once fetched (ids are immutable). */
+    @Override
     public Schema schemaById(int id) {
         Schema cached = schemasById.get(id);
         if (cached != null) {
