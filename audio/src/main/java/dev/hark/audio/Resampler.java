@@ -131,14 +131,6 @@ public final class Resampler {
         return new Audio(out, rate, audio.sourceChannels(), audio.sourceFormat());
     }
 
-    public int inRate() {
-        return inRate;
-    }
-
-    public int outRate() {
-        return outRate;
-    }
-
     /** Input samples each output sample reads. */
     public int taps() {
         return inRate == outRate ? 1 : taps;

@@ -213,15 +213,4 @@ public final class MelFilterbank {
     public double centreHz(int band) {
         return centreHz[band];
     }
-
-    /** Bands without any non-zero weight: too narrow for the FFT's bin spacing (torchaudio warns about these). */
-    public int emptyBands() {
-        int n = 0;
-        for (int l : length) {
-            if (l == 0) {
-                n++;
-            }
-        }
-        return n;
-    }
 }

@@ -28,7 +28,7 @@ class MelFilterbankTest {
         MelFilterbank fb = MelFilterbank.of(FeatureSpec.defaults());
         assertEquals(129, fb.nFreqs());
         assertEquals(40, fb.nMels());
-        assertEquals(0, fb.emptyBands());
+        assertEquals(0, emptyBands(fb));
         for (int m = 0; m < fb.nMels(); m++) {
             assertTrue(fb.length(m) >= 2, "band " + m + " spans " + fb.length(m) + " bin(s)");
         }
@@ -128,7 +128,18 @@ class MelFilterbankTest {
                     assertEquals(Float.floatToIntBits(one[m]), Float.floatToIntBits(mel[m][u]), "band " + m + " frame " + u);
                 }
             }
-            assertTrue(fb.nMels() == 40 || fb.emptyBands() > 0, "the second filterbank has empty bands to test");
+            assertTrue(fb.nMels() == 40 || emptyBands(fb) > 0, "the second filterbank has empty bands to test");
         }
+    }
+
+    /** Bands without any non-zero weight: too narrow for the FFT's bin spacing (torchaudio warns about these). */
+    static int emptyBands(MelFilterbank fb) {
+        int n = 0;
+        for (int m = 0; m < fb.nMels(); m++) {
+            if (fb.length(m) == 0) {
+                n++;
+            }
+        }
+        return n;
     }
 }

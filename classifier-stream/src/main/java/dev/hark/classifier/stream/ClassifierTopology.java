@@ -63,10 +63,6 @@ public final class ClassifierTopology {
             return new Settings(32, Duration.ofMillis(10), Duration.ofMillis(5), DigitModel.Options.defaults(),
                     OnlineAccuracy.DEFAULT_WINDOW, Duration.ofSeconds(30));
         }
-
-        public Settings withBatch(int maxBatch, Duration maxWait) {
-            return new Settings(maxBatch, maxWait, punctuateEvery, model, accuracyWindow, holdLogEvery);
-        }
     }
 
     /**

@@ -69,7 +69,7 @@ class ClassifierFuzzTest {
 
     @Property(tries = 25)
     void everyFeatureRecordIsOnePredictionOrOneDeadLetter(@ForAll("streams") List<Input> inputs) {
-        ClassifierTopology.Settings settings = ClassifierTopology.Settings.defaults().withBatch(8, Duration.ofMillis(10));
+        ClassifierTopology.Settings settings = ClassifierTopologyTest.withBatch(8, Duration.ofMillis(10));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "classifier-fuzz");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

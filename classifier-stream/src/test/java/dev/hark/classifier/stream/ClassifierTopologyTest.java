@@ -53,8 +53,15 @@ class ClassifierTopologyTest {
     TestOutputTopic<String, Prediction> predictions;
     TestOutputTopic<String, DeadLetter> dlq;
 
+    /** The default settings with another batch size and wait. */
+    static ClassifierTopology.Settings withBatch(int maxBatch, Duration maxWait) {
+        ClassifierTopology.Settings d = ClassifierTopology.Settings.defaults();
+        return new ClassifierTopology.Settings(maxBatch, maxWait, d.punctuateEvery(), d.model(), d.accuracyWindow(),
+                d.holdLogEvery());
+    }
+
     void start(int maxBatch, Duration maxWait) {
-        ClassifierTopology.Settings settings = ClassifierTopology.Settings.defaults().withBatch(maxBatch, maxWait);
+        ClassifierTopology.Settings settings = ClassifierTopologyTest.withBatch(maxBatch, maxWait);
         state = ClassifierTopology.State.fresh(settings);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "classifier-test");

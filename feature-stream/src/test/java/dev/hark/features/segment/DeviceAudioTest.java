@@ -100,8 +100,9 @@ class DeviceAudioTest {
         Signals audio = new Signals().noise(500).word(400); // then nothing
         assertTrue(feed(device, "s1", audio.pcm(), 0).isEmpty());
         assertTrue(device.speaking());
+        long lastChunk = (audio.length() - 1) / N * N;
         long last = device.lastArrivalMs();
-        assertEquals(captured(audio.length() - N) + CHUNK_MS, last);
+        assertEquals(captured(lastChunk) + CHUNK_MS, last, "when the last chunk arrived");
 
         assertTrue(device.onTimer(last + SETTINGS.idleCloseMs() - 1).isEmpty(), "not idle yet");
         assertTrue(device.onTimer(last + 10 * SETTINGS.idleCloseMs(), false).isEmpty(),
@@ -154,7 +155,7 @@ class DeviceAudioTest {
         second.word(400).noise(600);
         // the next chunk in sequence, but two seconds of samples further on: a gap, not a loss
         List<DeviceAudio.Cut> cuts = new ArrayList<>();
-        long seq = first.length() / N;
+        long seq = (first.length() + N - 1) / N; // the next sequence number
         for (int i = 0; i < second.length(); i += N, seq++) {
             DeviceAudio.Result r = device.accept("s1", seq, resume + i, Signals.RATE,
                     Arrays.copyOfRange(second.pcm(), i, i + N), captured(resume + i), captured(resume + i) + CHUNK_MS);

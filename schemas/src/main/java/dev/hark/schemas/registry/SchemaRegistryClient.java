@@ -21,7 +21,6 @@ import org.apache.avro.Schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * A small client for Confluent Schema Registry's REST API (also served by Apicurio Registry under
@@ -75,16 +74,6 @@ public final class SchemaRegistryClient implements SchemaStore {
         this.baseUrl = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         this.requestTimeout = requestTimeout;
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).build();
-    }
-
-    /** The base URL without credentials. */
-    public String baseUrl() {
-        return baseUrl;
-    }
-
-    /** Whether requests carry basic authentication from the URL. */
-    public boolean authenticates() {
-        return authorization != null;
     }
 
     /** {@code scheme://user:secret@host/...} → {@code scheme://host/...}, textually, so that even a malformed URL is safe to print. */
@@ -153,23 +142,6 @@ public final class SchemaRegistryClient implements SchemaStore {
         RegisteredSchema latest = toRegistered(answer, subject);
         schemasById.putIfAbsent(latest.id(), latest.schema());
         return latest;
-    }
-
-    /** Whether {@code schema} may be registered next under {@code subject}, by the subject's compatibility rule. */
-    public boolean isCompatible(String subject, Schema schema) {
-        JsonNode answer = send("POST", "/compatibility/subjects/" + encode(subject) + "/versions/latest",
-                schemaBody(schema), "check compatibility with subject '" + subject + "'");
-        if (!answer.has("is_compatible")) {
-            throw new SchemaRegistryException("registry at " + baseUrl + " answered the compatibility check of '"
-                    + subject + "' without is_compatible: " + answer, 200, -1);
-        }
-        return answer.get("is_compatible").asBoolean();
-    }
-
-    /** Sets the subject's compatibility level (BACKWARD, FORWARD, FULL, NONE, ...). */
-    public void setCompatibility(String subject, String level) {
-        ObjectNode body = JSON.createObjectNode().put("compatibility", level);
-        send("PUT", "/config/" + encode(subject), body.toString(), "set compatibility of '" + subject + "'");
     }
 
     /**
