@@ -21,16 +21,14 @@ public final class Topic<V extends SpecificRecord> {
     private final boolean singlePartition;
     private final long defaultRetentionMs;
     private final Map<String, String> configs;
-    private final String purpose;
 
     Topic(String name, Class<V> valueType, boolean singlePartition, long defaultRetentionMs,
-          Map<String, String> configs, String purpose) {
+          Map<String, String> configs) {
         this.name = Objects.requireNonNull(name);
         this.valueType = Objects.requireNonNull(valueType);
         this.singlePartition = singlePartition;
         this.defaultRetentionMs = defaultRetentionMs;
         this.configs = Map.copyOf(configs);
-        this.purpose = purpose;
     }
 
     public String name() {
@@ -64,10 +62,6 @@ public final class Topic<V extends SpecificRecord> {
     /** Topic-level configuration other than retention (e.g. message size for models). */
     public Map<String, String> configs() {
         return configs;
-    }
-
-    public String purpose() {
-        return purpose;
     }
 
     @Override

@@ -104,7 +104,7 @@ public final class SchemaRegistryClient implements SchemaStore {
         int id = answer.path("id").asInt(-1);
         if (id < 0) {
             throw new SchemaRegistryException("registry at " + baseUrl + " answered the registration under '"
-                    + subject + "' without an id: " + answer, 200, -1);
+                    + subject + "' without an id: " + answer, 200);
         }
         idsBySubjectSchema.put(key, id);
         schemasById.putIfAbsent(id, schema);
@@ -246,7 +246,7 @@ public final class SchemaRegistryClient implements SchemaStore {
                         : " (check the user and password in the registry URL)")
                     : "";
             throw new SchemaRegistryException("schema registry at " + baseUrl + " refused to " + action
-                    + ": HTTP " + status + ", error " + errorCode + ": " + message + hint, status, errorCode);
+                    + ": HTTP " + status + ", error " + errorCode + ": " + message + hint, status);
         }
         return json;
     }

@@ -24,11 +24,6 @@ public final class HarkSerdes {
         this.schemas = Objects.requireNonNull(schemas, "schemas");
     }
 
-    /** Where the schema ids come from. */
-    public SchemaStore schemas() {
-        return schemas;
-    }
-
     /** Serializer and deserializer of {@code topic}'s values. */
     public <V extends SpecificRecord> Serde<V> values(Topic<V> topic) {
         return topic.valueSerde(schemas);

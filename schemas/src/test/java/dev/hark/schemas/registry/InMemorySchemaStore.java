@@ -14,8 +14,8 @@ import dev.hark.schemas.serde.HarkSerdes;
  * process ({@code TopologyTestDriver}, {@code MockProcessorContext}). It keeps the registry's
  * subject/id contract: ids are global and start at 1; the same schema gets the same id under every
  * subject (as Confluent Schema Registry does); each subject has versions 1, 2, ...; an unknown id or an
- * unregistered subject/schema is a {@link SchemaRegistryException} with HTTP status 404 and Confluent's
- * error code, as the REST API answers. The serializers over it write the same bytes as over the registry
+ * unregistered subject/schema is a {@link SchemaRegistryException} with HTTP status 404, as the REST API
+ * answers. The serializers over it write the same bytes as over the registry
  * but for the id ({@code SchemaStoreContractTest}).
  */
 public final class InMemorySchemaStore implements SchemaStore {
@@ -46,12 +46,12 @@ public final class InMemorySchemaStore implements SchemaStore {
     public synchronized RegisteredSchema lookup(String subject, Schema schema) {
         List<Integer> versions = versionsBySubject.get(subject);
         if (versions == null) {
-            throw new SchemaRegistryException("Subject '" + subject + "' not found.", 404, 40401);
+            throw new SchemaRegistryException("Subject '" + subject + "' not found (error 40401)", 404);
         }
         Integer id = idsBySchema.get(schema);
         int index = id == null ? -1 : versions.indexOf(id);
         if (index < 0) {
-            throw new SchemaRegistryException("Schema not found under subject '" + subject + "'.", 404, 40403);
+            throw new SchemaRegistryException("Schema not found under subject '" + subject + "' (error 40403)", 404);
         }
         return new RegisteredSchema(subject, index + 1, id, schema);
     }
@@ -60,13 +60,8 @@ public final class InMemorySchemaStore implements SchemaStore {
     public synchronized Schema schemaById(int id) {
         Schema schema = schemasById.get(id);
         if (schema == null) {
-            throw new SchemaRegistryException("Schema " + id + " not found", 404, 40403);
+            throw new SchemaRegistryException("Schema " + id + " not found (error 40403)", 404);
         }
         return schema;
-    }
-
-    /** The subjects registered so far, in no particular order. */
-    public synchronized List<String> subjects() {
-        return List.copyOf(versionsBySubject.keySet());
     }
 }
