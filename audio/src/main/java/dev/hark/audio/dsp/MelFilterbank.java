@@ -180,17 +180,6 @@ public final class MelFilterbank {
         }
     }
 
-    /** As torchaudio returns it: [nFreqs][nMels]. */
-    public float[][] dense() {
-        float[][] out = new float[nFreqs][nMels];
-        for (int m = 0; m < nMels; m++) {
-            for (int i = 0; i < length[m]; i++) {
-                out[start[m] + i][m] = weights[offsets[m] + i];
-            }
-        }
-        return out;
-    }
-
     public int nFreqs() {
         return nFreqs;
     }
