@@ -17,15 +17,6 @@ public enum SampleFormat {
         this.floatingPoint = floatingPoint;
     }
 
-    /** Container size in bits. */
-    public int bits() {
-        return bits;
-    }
-
-    public boolean floatingPoint() {
-        return floatingPoint;
-    }
-
     @Override
     public String toString() {
         return floatingPoint ? bits + "-bit float" : (bits == 8 ? "8-bit unsigned PCM" : bits + "-bit PCM");

@@ -30,10 +30,6 @@ public record ClusterConfig(String bootstrapServers, String registryUrl, Map<Str
         this(bootstrapServers, registryUrl, Map.of());
     }
 
-    public static ClusterConfig local() {
-        return new ClusterConfig(LOCAL_BOOTSTRAP, LOCAL_REGISTRY);
-    }
-
     public static ClusterConfig fromEnv() {
         return fromEnv(System.getenv());
     }

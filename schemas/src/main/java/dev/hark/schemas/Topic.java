@@ -7,7 +7,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 
-import dev.hark.schemas.registry.SchemaRegistryClient;
+import dev.hark.schemas.registry.SchemaStore;
 import dev.hark.schemas.serde.AvroSerde;
 
 /**
@@ -21,16 +21,14 @@ public final class Topic<V extends SpecificRecord> {
     private final boolean singlePartition;
     private final long defaultRetentionMs;
     private final Map<String, String> configs;
-    private final String purpose;
 
     Topic(String name, Class<V> valueType, boolean singlePartition, long defaultRetentionMs,
-          Map<String, String> configs, String purpose) {
+          Map<String, String> configs) {
         this.name = Objects.requireNonNull(name);
         this.valueType = Objects.requireNonNull(valueType);
         this.singlePartition = singlePartition;
         this.defaultRetentionMs = defaultRetentionMs;
         this.configs = Map.copyOf(configs);
-        this.purpose = purpose;
     }
 
     public String name() {
@@ -46,8 +44,8 @@ public final class Topic<V extends SpecificRecord> {
         return Serdes.String();
     }
 
-    /** A Confluent wire-format Avro serde for this topic's values, using {@code registry}. */
-    public Serde<V> valueSerde(SchemaRegistryClient registry) {
+    /** A Confluent wire-format Avro serde for this topic's values, its schema ids from {@code registry}. */
+    public Serde<V> valueSerde(SchemaStore registry) {
         return new AvroSerde<>(registry, valueType);
     }
 
@@ -64,10 +62,6 @@ public final class Topic<V extends SpecificRecord> {
     /** Topic-level configuration other than retention (e.g. message size for models). */
     public Map<String, String> configs() {
         return configs;
-    }
-
-    public String purpose() {
-        return purpose;
     }
 
     @Override

@@ -24,27 +24,33 @@ public final class Topics {
 
     private static final long DAY_MS = Duration.ofDays(1).toMillis();
 
+    /** Live microphone chunks from edge devices, key = deviceId. */
     public static final Topic<AudioChunk> AUDIO_CHUNKS = new Topic<>("audio.chunks", AudioChunk.class,
-            false, DAY_MS, Map.of(), "live microphone chunks from edge devices, key = deviceId");
+            false, DAY_MS, Map.of());
 
+    /** One utterance per record, to be classified, key = clipId. */
     public static final Topic<AudioClip> AUDIO_CLIPS = new Topic<>("audio.clips", AudioClip.class,
-            false, 7 * DAY_MS, Map.of(), "one utterance per record, to be classified, key = clipId");
+            false, 7 * DAY_MS, Map.of());
 
+    /** Labeled utterances for training (kept forever), key = clipId. */
     public static final Topic<AudioClip> AUDIO_CLIPS_LABELED = new Topic<>("audio.clips.labeled", AudioClip.class,
-            false, -1, Map.of(), "labeled utterances for training (kept forever), key = clipId");
+            false, -1, Map.of());
 
+    /** Log-mel matrices with their feature configuration, key = clipId. */
     public static final Topic<LogMelFeatures> AUDIO_FEATURES = new Topic<>("audio.features", LogMelFeatures.class,
-            false, 7 * DAY_MS, Map.of(), "log-mel matrices with their feature configuration, key = clipId");
+            false, 7 * DAY_MS, Map.of());
 
+    /** The digit heard in each clip, key = clipId. */
     public static final Topic<Prediction> AUDIO_PREDICTIONS = new Topic<>("audio.predictions", Prediction.class,
-            false, 7 * DAY_MS, Map.of(), "the digit heard in each clip, key = clipId");
+            false, 7 * DAY_MS, Map.of());
 
+    /** Every model version ever released (kept forever), key = version. */
     public static final Topic<ModelRelease> MODELS = new Topic<>("models", ModelRelease.class,
-            true, -1, Map.of("max.message.bytes", String.valueOf(MAX_MODEL_MESSAGE_BYTES)),
-            "every model version ever released (kept forever), key = version");
+            true, -1, Map.of("max.message.bytes", String.valueOf(MAX_MODEL_MESSAGE_BYTES)));
 
+    /** Records a stage could not process, with the reason (30 days). */
     public static final Topic<DeadLetter> AUDIO_DLQ = new Topic<>("audio.dlq", DeadLetter.class,
-            false, 30 * DAY_MS, Map.of(), "records a stage could not process, with the reason (30 days)");
+            false, 30 * DAY_MS, Map.of());
 
     public static final List<Topic<?>> ALL = List.of(AUDIO_CHUNKS, AUDIO_CLIPS, AUDIO_CLIPS_LABELED,
             AUDIO_FEATURES, AUDIO_PREDICTIONS, MODELS, AUDIO_DLQ);

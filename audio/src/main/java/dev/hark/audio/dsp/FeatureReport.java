@@ -82,11 +82,6 @@ public final class FeatureReport {
         return audio;
     }
 
-    /** At the feature rate. */
-    public Audio resampled() {
-        return resampled;
-    }
-
     /** Mel power [nMels][frames] before log, fitting and normalisation. */
     public float[][] mel() {
         return mel;

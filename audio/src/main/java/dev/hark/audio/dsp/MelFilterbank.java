@@ -180,17 +180,6 @@ public final class MelFilterbank {
         }
     }
 
-    /** As torchaudio returns it: [nFreqs][nMels]. */
-    public float[][] dense() {
-        float[][] out = new float[nFreqs][nMels];
-        for (int m = 0; m < nMels; m++) {
-            for (int i = 0; i < length[m]; i++) {
-                out[start[m] + i][m] = weights[offsets[m] + i];
-            }
-        }
-        return out;
-    }
-
     public int nFreqs() {
         return nFreqs;
     }
@@ -212,16 +201,5 @@ public final class MelFilterbank {
     /** Peak frequency of the band's triangle in Hz. */
     public double centreHz(int band) {
         return centreHz[band];
-    }
-
-    /** Bands without any non-zero weight: too narrow for the FFT's bin spacing (torchaudio warns about these). */
-    public int emptyBands() {
-        int n = 0;
-        for (int l : length) {
-            if (l == 0) {
-                n++;
-            }
-        }
-        return n;
     }
 }

@@ -23,8 +23,4 @@ public record Utterance(long startSample, short[] pcm, int sampleRate, Ending en
     public long endSample() {
         return startSample + pcm.length;
     }
-
-    public double durationMs() {
-        return pcm.length * 1000.0 / sampleRate;
-    }
 }

@@ -61,17 +61,8 @@ public final class UtteranceSegmenter {
         return sampleRate;
     }
 
-    /** Absolute index of the next sample expected. */
-    public long cursor() {
-        return cursor;
-    }
-
     public boolean speaking() {
         return speaking;
-    }
-
-    public double noiseFloorDb() {
-        return floorDb;
     }
 
     /** Feeds the next samples (contiguous with the previous ones); returns the utterances they completed. */

@@ -29,7 +29,7 @@ public final class StraightforwardLogMel {
 
     public StraightforwardLogMel(FeatureSpec spec, boolean naiveDft) {
         this.spec = spec;
-        this.melMatrix = MelFilterbank.of(spec).dense();
+        this.melMatrix = dev.hark.audio.dsp.Filterbanks.dense(MelFilterbank.of(spec));
         this.naiveDft = naiveDft;
         int n = spec.nFft();
         int bins = spec.nFreqs();

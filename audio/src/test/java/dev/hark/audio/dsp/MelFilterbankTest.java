@@ -28,7 +28,7 @@ class MelFilterbankTest {
         MelFilterbank fb = MelFilterbank.of(FeatureSpec.defaults());
         assertEquals(129, fb.nFreqs());
         assertEquals(40, fb.nMels());
-        assertEquals(0, fb.emptyBands());
+        assertEquals(0, emptyBands(fb));
         for (int m = 0; m < fb.nMels(); m++) {
             assertTrue(fb.length(m) >= 2, "band " + m + " spans " + fb.length(m) + " bin(s)");
         }
@@ -40,7 +40,7 @@ class MelFilterbankTest {
     @Test
     void trianglesOverlapToOneBetweenTheFirstAndLastCentre() {
         MelFilterbank fb = MelFilterbank.of(FeatureSpec.defaults());
-        float[][] w = fb.dense();
+        float[][] w = Filterbanks.dense(fb);
         double binHz = 4000.0 / 128;
         for (int f = 0; f < fb.nFreqs(); f++) {
             double hz = f * binHz;
@@ -67,7 +67,7 @@ class MelFilterbankTest {
     void slaneyNormGivesEachTriangleUnitAreaInHertz() {
         // wide bands (many bins each) so the bin sum approximates the integral well
         MelFilterbank fb = MelFilterbank.create(1025, 0, 8000, 20, 16000, MelNorm.SLANEY, MelScale.SLANEY);
-        float[][] w = fb.dense();
+        float[][] w = Filterbanks.dense(fb);
         double binHz = 8000.0 / 1024;
         for (int m = 0; m < fb.nMels(); m++) {
             double area = 0;
@@ -81,7 +81,7 @@ class MelFilterbankTest {
     @Test
     void applyMatchesTheDenseProduct() {
         MelFilterbank fb = MelFilterbank.create(129, 0, 4000, 40, 8000, MelNorm.SLANEY, MelScale.SLANEY);
-        float[][] w = fb.dense();
+        float[][] w = Filterbanks.dense(fb);
         java.util.Random rnd = new java.util.Random(7);
         float[] power = new float[129];
         for (int i = 0; i < power.length; i++) {
@@ -128,7 +128,18 @@ class MelFilterbankTest {
                     assertEquals(Float.floatToIntBits(one[m]), Float.floatToIntBits(mel[m][u]), "band " + m + " frame " + u);
                 }
             }
-            assertTrue(fb.nMels() == 40 || fb.emptyBands() > 0, "the second filterbank has empty bands to test");
+            assertTrue(fb.nMels() == 40 || emptyBands(fb) > 0, "the second filterbank has empty bands to test");
         }
+    }
+
+    /** Bands without any non-zero weight: too narrow for the FFT's bin spacing (torchaudio warns about these). */
+    static int emptyBands(MelFilterbank fb) {
+        int n = 0;
+        for (int m = 0; m < fb.nMels(); m++) {
+            if (fb.length(m) == 0) {
+                n++;
+            }
+        }
+        return n;
     }
 }

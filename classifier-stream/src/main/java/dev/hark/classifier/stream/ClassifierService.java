@@ -16,6 +16,7 @@ import dev.hark.streams.StreamApps;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.schemas.serde.AvroSerializer;
+import dev.hark.schemas.serde.HarkSerdes;
 import dev.hark.kafka.DeadLetterSink;
 import dev.hark.streams.StreamSafety;
 import dev.hark.telemetry.HarkMeters;
@@ -47,7 +48,7 @@ public final class ClassifierService implements Service {
         this.state = ClassifierTopology.State.fresh(settings);
         Properties props = streamsConfig(cluster, settings, stateDir, overrides);
         props.putAll(StreamSafety.handlers("classifier-stream", deadLetters));
-        this.streams = new KafkaStreams(ClassifierTopology.build(settings, registry, state), props);
+        this.streams = new KafkaStreams(ClassifierTopology.build(settings, new HarkSerdes(registry), state), props);
         streams.setUncaughtExceptionHandler(StreamSafety.restartWithBackoff(APPLICATION_ID));
         this.kafkaMetrics = StreamApps.metrics(streams);
         this.versionGauge = HarkMeters.MODEL_VERSION.set(this::servingVersion, "classifier-stream");

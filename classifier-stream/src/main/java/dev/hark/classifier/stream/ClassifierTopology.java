@@ -2,6 +2,8 @@ package dev.hark.classifier.stream;
 
 import java.time.Duration;
 
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.Topology;
@@ -12,14 +14,12 @@ import dev.hark.avro.ModelRelease;
 import dev.hark.classifier.accuracy.OnlineAccuracy;
 import dev.hark.model.inference.DigitModel;
 import dev.hark.schemas.Topics;
-import dev.hark.schemas.registry.SchemaRegistryClient;
-import dev.hark.schemas.serde.AvroDeserializer;
-import dev.hark.schemas.serde.AvroSerializer;
+import dev.hark.schemas.serde.HarkSerdes;
 import dev.hark.streams.GuardedProcessor;
 
 /**
- * The classifier's topology, with nothing else in it (no Kafka connection), so tests drive it with
- * {@code TopologyTestDriver}:
+ * The classifier's topology, with nothing else in it (no Kafka connection, no registry client: it takes
+ * its {@link HarkSerdes}), so tests drive it with {@code TopologyTestDriver}:
  *
  * <pre>
  * models ─► global store (every instance reads every release) ─► ModelSlot: the champion, loaded beside the old one
@@ -63,10 +63,6 @@ public final class ClassifierTopology {
             return new Settings(32, Duration.ofMillis(10), Duration.ofMillis(5), DigitModel.Options.defaults(),
                     OnlineAccuracy.DEFAULT_WINDOW, Duration.ofSeconds(30));
         }
-
-        public Settings withBatch(int maxBatch, Duration maxWait) {
-            return new Settings(maxBatch, maxWait, punctuateEvery, model, accuracyWindow, holdLogEvery);
-        }
     }
 
     /**
@@ -82,15 +78,14 @@ public final class ClassifierTopology {
     private ClassifierTopology() {
     }
 
-    public static Topology build(Settings settings, SchemaRegistryClient registry) {
-        return build(settings, registry, State.fresh(settings));
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    public static Topology build(Settings settings, SchemaRegistryClient registry, State state) {
-        AvroDeserializer<LogMelFeatures> features = AvroDeserializer.specific(registry, LogMelFeatures.class);
-        AvroDeserializer<ModelRelease> releases = AvroDeserializer.specific(registry, ModelRelease.class);
-        Serializer values = new AvroSerializer<>(registry);
+    /**
+     * @param serdes the serdes of the topics, registry-backed in a service
+     * @param state  the champion slot and online accuracy this topology's processors share
+     */
+    public static Topology build(Settings settings, HarkSerdes serdes, State state) {
+        Deserializer<LogMelFeatures> features = serdes.reader(Topics.AUDIO_FEATURES);
+        Deserializer<ModelRelease> releases = serdes.reader(Topics.MODELS);
+        Serializer<SpecificRecord> values = serdes.writer();
 
         Topology topology = new Topology();
         // in memory and without a changelog (global stores never have one): every start replays

@@ -28,11 +28,10 @@ import dev.hark.avro.LogMelFeatures;
 import dev.hark.avro.ModelRelease;
 import dev.hark.avro.Prediction;
 import dev.hark.model.TestModels;
-import dev.hark.testing.EmbeddedInfra;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.input.InputLimits;
-import dev.hark.schemas.registry.SchemaRegistryClient;
-import dev.hark.schemas.serde.AvroSerializer;
+import dev.hark.schemas.registry.InMemorySchemaStore;
+import dev.hark.schemas.serde.HarkSerdes;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -41,7 +40,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
- * Fuzzes the classifier topology ({@code TopologyTestDriver}, real schema registry, real ONNX Runtime):
+ * Fuzzes the classifier topology ({@code TopologyTestDriver}, schemas in memory, real ONNX Runtime):
  * feature records and model releases, valid and adversarial (random bytes, other schemas, unknown schema
  * ids, tombstones, huge ids, wrong and overflowing matrix shapes, releases with corrupt ONNX, a wrong
  * digest, another feature configuration), interleaved. Properties: nothing escapes (a bad release never
@@ -49,7 +48,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * record written fits a topic. jqwik prints the seed of a failing try.
  */
 class ClassifierFuzzTest {
-    static SchemaRegistryClient registry;
+    static final HarkSerdes serdes = InMemorySchemaStore.serdes();
     static byte[] champion;
     static final Instant T0 = Instant.parse("2026-12-05T12:00:00Z");
 
@@ -65,17 +64,16 @@ class ClassifierFuzzTest {
 
     @BeforeContainer
     static void setUp() {
-        registry = new SchemaRegistryClient(EmbeddedInfra.sharedRegistry().confluentUrl());
         champion = TestModels.small(1, 1);
     }
 
     @Property(tries = 25)
     void everyFeatureRecordIsOnePredictionOrOneDeadLetter(@ForAll("streams") List<Input> inputs) {
-        ClassifierTopology.Settings settings = ClassifierTopology.Settings.defaults().withBatch(8, Duration.ofMillis(10));
+        ClassifierTopology.Settings settings = ClassifierTopologyTest.withBatch(8, Duration.ofMillis(10));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "classifier-fuzz");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        try (TopologyTestDriver driver = new TopologyTestDriver(ClassifierTopology.build(settings, registry), props, T0)) {
+        try (TopologyTestDriver driver = new TopologyTestDriver(ClassifierTopology.build(settings, serdes, ClassifierTopology.State.fresh(settings)), props, T0)) {
             TestInputTopic<String, byte[]> features = driver.createInputTopic(Topics.AUDIO_FEATURES.name(),
                     Serdes.String().serializer(), Serdes.ByteArray().serializer(), T0, Duration.ZERO);
             TestInputTopic<String, byte[]> models = driver.createInputTopic(Topics.MODELS.name(),
@@ -100,7 +98,7 @@ class ClassifierFuzzTest {
             List<KeyValue<String, byte[]>> letters = rawDlq.readKeyValuesToList();
             for (KeyValue<String, byte[]> kv : letters) {
                 assertTrue(kv.value.length < InputLimits.KAFKA_MESSAGE_BYTES / 3, "dead letter of " + kv.value.length + " bytes");
-                DeadLetter d = Topics.AUDIO_DLQ.valueSerde(registry).deserializer().deserialize(Topics.AUDIO_DLQ.name(), kv.value);
+                DeadLetter d = serdes.values(Topics.AUDIO_DLQ).deserializer().deserialize(Topics.AUDIO_DLQ.name(), kv.value);
                 assertEquals(Topics.AUDIO_FEATURES.name(), d.getTopic(), "only feature records are dead-lettered: " + d);
                 lettersByOffset.merge(d.getOffset(), 1, Integer::sum);
                 reasons.merge(d.getOffset(), d.getReason() + ": " + d.getMessage(), (x, y) -> x + " AND " + y);
@@ -108,7 +106,7 @@ class ClassifierFuzzTest {
             Set<String> predicted = new HashSet<>();
             List<KeyValue<String, byte[]>> predictions = rawPredictions.readKeyValuesToList();
             for (KeyValue<String, byte[]> kv : predictions) {
-                Prediction p = Topics.AUDIO_PREDICTIONS.valueSerde(registry).deserializer()
+                Prediction p = serdes.values(Topics.AUDIO_PREDICTIONS).deserializer()
                         .deserialize(Topics.AUDIO_PREDICTIONS.name(), kv.value);
                 assertTrue(predicted.add(p.getClipId()), "one prediction per clip: " + p.getClipId());
             }
@@ -213,6 +211,6 @@ class ClassifierFuzzTest {
     }
 
     static byte[] encode(String topic, SpecificRecord record) {
-        return new AvroSerializer<>(registry).serialize(topic, record);
+        return serdes.writer().serialize(topic, record);
     }
 }

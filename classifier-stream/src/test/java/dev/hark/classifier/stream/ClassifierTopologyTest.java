@@ -24,7 +24,6 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.hark.avro.DeadLetter;
@@ -33,17 +32,17 @@ import dev.hark.avro.ModelRelease;
 import dev.hark.avro.Prediction;
 import dev.hark.model.TestModels;
 import dev.hark.model.inference.DigitModel;
-import dev.hark.testing.EmbeddedInfra;
 import dev.hark.schemas.Topics;
-import dev.hark.schemas.registry.SchemaRegistryClient;
+import dev.hark.schemas.registry.InMemorySchemaStore;
+import dev.hark.schemas.serde.HarkSerdes;
 
 /**
- * The classifier topology under {@code TopologyTestDriver}, with the real schema registry: scoring in
- * micro-batches, a champion swap between two records, refusal of a model made for other features,
+ * The classifier topology under {@code TopologyTestDriver}, with the schemas in memory (no registry
+ * process): scoring in micro-batches, a champion swap between two records, refusal of a model made for other features,
  * records held while there is no champion, a champion that fails to load, and dead letters.
  */
 class ClassifierTopologyTest {
-    static SchemaRegistryClient registry;
+    static final HarkSerdes serdes = InMemorySchemaStore.serdes();
 
     final Instant t0 = Instant.parse("2026-11-22T12:00:00Z");
     TopologyTestDriver driver;
@@ -54,28 +53,30 @@ class ClassifierTopologyTest {
     TestOutputTopic<String, Prediction> predictions;
     TestOutputTopic<String, DeadLetter> dlq;
 
-    @BeforeAll
-    static void registry() {
-        registry = new SchemaRegistryClient(EmbeddedInfra.sharedRegistry().confluentUrl());
+    /** The default settings with another batch size and wait. */
+    static ClassifierTopology.Settings withBatch(int maxBatch, Duration maxWait) {
+        ClassifierTopology.Settings d = ClassifierTopology.Settings.defaults();
+        return new ClassifierTopology.Settings(maxBatch, maxWait, d.punctuateEvery(), d.model(), d.accuracyWindow(),
+                d.holdLogEvery());
     }
 
     void start(int maxBatch, Duration maxWait) {
-        ClassifierTopology.Settings settings = ClassifierTopology.Settings.defaults().withBatch(maxBatch, maxWait);
+        ClassifierTopology.Settings settings = ClassifierTopologyTest.withBatch(maxBatch, maxWait);
         state = ClassifierTopology.State.fresh(settings);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "classifier-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(ClassifierTopology.build(settings, registry, state), props, t0);
+        driver = new TopologyTestDriver(ClassifierTopology.build(settings, serdes, state), props, t0);
         features = driver.createInputTopic(Topics.AUDIO_FEATURES.name(), Serdes.String().serializer(),
-                Topics.AUDIO_FEATURES.valueSerde(registry).serializer());
+                serdes.values(Topics.AUDIO_FEATURES).serializer());
         rawFeatures = driver.createInputTopic(Topics.AUDIO_FEATURES.name(), Serdes.String().serializer(),
                 Serdes.ByteArray().serializer());
         models = driver.createInputTopic(Topics.MODELS.name(), Serdes.String().serializer(),
-                Topics.MODELS.valueSerde(registry).serializer());
+                serdes.values(Topics.MODELS).serializer());
         predictions = driver.createOutputTopic(Topics.AUDIO_PREDICTIONS.name(), Serdes.String().deserializer(),
-                Topics.AUDIO_PREDICTIONS.valueSerde(registry).deserializer());
+                serdes.values(Topics.AUDIO_PREDICTIONS).deserializer());
         dlq = driver.createOutputTopic(Topics.AUDIO_DLQ.name(), Serdes.String().deserializer(),
-                Topics.AUDIO_DLQ.valueSerde(registry).deserializer());
+                serdes.values(Topics.AUDIO_DLQ).deserializer());
     }
 
     @AfterEach
@@ -228,7 +229,7 @@ class ClassifierTopologyTest {
         byte[] onnx = TestModels.onnx(1, "lm-other", dev.hark.model.CnnWeights.random(1, 40, 101, 4, 8));
         models.pipeInput("1", release(1, onnx, "lm-other", true));
         LogMelFeatures f = features("x", 1, TestModels.CONFIG_ID, matrix(1));
-        byte[] original = Topics.AUDIO_FEATURES.valueSerde(registry).serializer().serialize(Topics.AUDIO_FEATURES.name(), f);
+        byte[] original = serdes.values(Topics.AUDIO_FEATURES).serializer().serialize(Topics.AUDIO_FEATURES.name(), f);
         rawFeatures.pipeInput("x", original);
         assertTrue(predictions.isEmpty());
         DeadLetter dead = dlq.readValue();

@@ -14,6 +14,7 @@ import dev.hark.kafka.ClusterConfig;
 import dev.hark.kafka.Service;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.serde.AvroSerializer;
+import dev.hark.schemas.serde.HarkSerdes;
 import dev.hark.kafka.DeadLetterSink;
 import dev.hark.streams.StreamSafety;
 import dev.hark.streams.StreamApps;
@@ -47,7 +48,7 @@ public final class FeatureStreamService implements Service {
         this.deadLetters = new DeadLetterSink(cluster, registry, APPLICATION_ID + "-dead-letters");
         Properties props = streamsConfig(cluster, stateDir, overrides);
         props.putAll(StreamSafety.handlers("feature-stream", deadLetters));
-        this.streams = new KafkaStreams(FeatureStreamTopology.build(settings, registry), props);
+        this.streams = new KafkaStreams(FeatureStreamTopology.build(settings, new HarkSerdes(registry)), props);
         streams.setUncaughtExceptionHandler(StreamSafety.restartWithBackoff(APPLICATION_ID));
         this.kafkaMetrics = StreamApps.metrics(streams);
     }

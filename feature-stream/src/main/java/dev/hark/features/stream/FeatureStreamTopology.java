@@ -2,6 +2,8 @@ package dev.hark.features.stream;
 
 import java.time.Duration;
 
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.streams.Topology;
@@ -13,14 +15,12 @@ import dev.hark.audio.dsp.FeatureSpec;
 import dev.hark.audio.dsp.LogMelExtractor;
 import dev.hark.features.segment.DeviceAudio;
 import dev.hark.schemas.Topics;
-import dev.hark.schemas.registry.SchemaRegistryClient;
-import dev.hark.schemas.serde.AvroDeserializer;
-import dev.hark.schemas.serde.AvroSerializer;
+import dev.hark.schemas.serde.HarkSerdes;
 import dev.hark.streams.GuardedProcessor;
 
 /**
- * The feature stream's topology, with nothing else in it (no Kafka connection), so tests drive it
- * with {@code TopologyTestDriver}:
+ * The feature stream's topology, with nothing else in it (no Kafka connection, no registry client: it
+ * takes its {@link HarkSerdes}), so tests drive it with {@code TopologyTestDriver}:
  *
  * <pre>
  * audio.chunks ─► segment (per-device store, wall-clock punctuator) ─► audio.clips
@@ -51,12 +51,12 @@ public final class FeatureStreamTopology {
     private FeatureStreamTopology() {
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    public static Topology build(Settings settings, SchemaRegistryClient registry) {
+    /** @param serdes the serdes of the topics, registry-backed in a service */
+    public static Topology build(Settings settings, HarkSerdes serdes) {
         LogMelExtractor extractor = new LogMelExtractor(settings.features());
-        AvroDeserializer<AudioChunk> chunks = AvroDeserializer.specific(registry, AudioChunk.class);
-        AvroDeserializer<AudioClip> clips = AvroDeserializer.specific(registry, AudioClip.class);
-        Serializer values = new AvroSerializer<>(registry);
+        Deserializer<AudioChunk> chunks = serdes.reader(Topics.AUDIO_CHUNKS);
+        Deserializer<AudioClip> clips = serdes.reader(Topics.AUDIO_CLIPS);
+        Serializer<SpecificRecord> values = serdes.writer();
 
         Topology topology = new Topology();
         topology.addSource(CHUNKS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),

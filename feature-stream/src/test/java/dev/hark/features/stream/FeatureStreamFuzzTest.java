@@ -26,20 +26,18 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import dev.hark.avro.AudioChunk;
 import dev.hark.avro.AudioClip;
 import dev.hark.avro.DeadLetter;
-import dev.hark.testing.EmbeddedInfra;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.input.InputLimits;
-import dev.hark.schemas.registry.SchemaRegistryClient;
-import dev.hark.schemas.serde.AvroSerializer;
+import dev.hark.schemas.registry.InMemorySchemaStore;
+import dev.hark.schemas.serde.HarkSerdes;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
- * Fuzzes the feature stream's topology (under {@code TopologyTestDriver}, real schema registry) with
+ * Fuzzes the feature stream's topology (under {@code TopologyTestDriver}, schemas in memory) with
  * random and adversarial chunks and clips mixed into a valid device's stream: random bytes, other
  * schemas, unknown schema ids, tombstones, huge and empty ids, extreme and negative rates, empty,
  * odd and oversized audio, sequence and sample jumps, session storms, duplicates; the wall clock moves
@@ -49,7 +47,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * of a failing try; re-run it with {@code @Property(seed = "...")}.
  */
 class FeatureStreamFuzzTest {
-    static SchemaRegistryClient registry;
+    static final HarkSerdes serdes = InMemorySchemaStore.serdes();
     static final Instant T0 = Instant.parse("2026-12-05T12:00:00Z");
 
     /** What must become of an input. */
@@ -62,16 +60,12 @@ class FeatureStreamFuzzTest {
         }
     }
 
-    @BeforeContainer
-    static void registry() {
-        registry = new SchemaRegistryClient(EmbeddedInfra.sharedRegistry().confluentUrl());
-    }
 
     TopologyTestDriver driver() {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "feature-stream-fuzz");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        return new TopologyTestDriver(FeatureStreamTopology.build(FeatureStreamTopology.Settings.defaults(), registry),
+        return new TopologyTestDriver(FeatureStreamTopology.build(FeatureStreamTopology.Settings.defaults(), serdes),
                 props, T0);
     }
 
@@ -100,7 +94,7 @@ class FeatureStreamFuzzTest {
             Map<Long, Integer> lettersByOffset = new HashMap<>();
             for (KeyValue<String, byte[]> kv : rawDlq.readKeyValuesToList()) {
                 assertFits(kv);
-                DeadLetter letter = Topics.AUDIO_DLQ.valueSerde(registry).deserializer().deserialize(Topics.AUDIO_DLQ.name(), kv.value);
+                DeadLetter letter = serdes.values(Topics.AUDIO_DLQ).deserializer().deserialize(Topics.AUDIO_DLQ.name(), kv.value);
                 assertEquals(Topics.AUDIO_CHUNKS.name(), letter.getTopic(), "only chunks are dead-lettered: " + letter);
                 lettersByOffset.merge(letter.getOffset(), 1, Integer::sum);
             }
@@ -263,7 +257,7 @@ class FeatureStreamFuzzTest {
             List<KeyValue<String, byte[]>> letters = rawDlq.readKeyValuesToList();
             for (KeyValue<String, byte[]> kv : letters) {
                 assertFits(kv);
-                DeadLetter letter = Topics.AUDIO_DLQ.valueSerde(registry).deserializer().deserialize(Topics.AUDIO_DLQ.name(), kv.value);
+                DeadLetter letter = serdes.values(Topics.AUDIO_DLQ).deserializer().deserialize(Topics.AUDIO_DLQ.name(), kv.value);
                 lettersByOffset.merge(letter.getOffset(), 1, Integer::sum);
             }
             List<KeyValue<String, byte[]>> features = rawFeatures.readKeyValuesToList();
@@ -345,6 +339,6 @@ class FeatureStreamFuzzTest {
     }
 
     static byte[] encode(String topic, org.apache.avro.specific.SpecificRecord record) {
-        return new AvroSerializer<>(registry).serialize(topic, record);
+        return serdes.writer().serialize(topic, record);
     }
 }

@@ -23,7 +23,6 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,18 +33,18 @@ import dev.hark.avro.LogMelFeatures;
 import dev.hark.audio.dsp.FeatureSpec;
 import dev.hark.audio.dsp.Float32Matrix;
 import dev.hark.audio.segment.Signals;
-import dev.hark.testing.EmbeddedInfra;
 import dev.hark.schemas.Topics;
-import dev.hark.schemas.registry.SchemaRegistryClient;
+import dev.hark.schemas.registry.InMemorySchemaStore;
+import dev.hark.schemas.serde.HarkSerdes;
 
 /**
- * The feature stream's topology under {@code TopologyTestDriver}, with the real schema registry:
- * reassembly and segmentation of device chunks (in order, out of order, duplicates, gaps, a device
+ * The feature stream's topology under {@code TopologyTestDriver}, with the schemas in memory (no
+ * registry process): reassembly and segmentation of device chunks (in order, out of order, duplicates, gaps, a device
  * that goes silent or never sends again, speech too long, pure noise), clips to features, and dead
  * letters for what cannot be processed.
  */
 class FeatureStreamTopologyTest {
-    static SchemaRegistryClient registry;
+    static final HarkSerdes serdes = InMemorySchemaStore.serdes();
 
     TopologyTestDriver driver;
     TestInputTopic<String, AudioChunk> chunks;
@@ -56,30 +55,26 @@ class FeatureStreamTopologyTest {
     TestOutputTopic<String, DeadLetter> dlq;
     final Instant t0 = Instant.parse("2026-11-22T12:00:00Z");
 
-    @BeforeAll
-    static void registry() {
-        registry = new SchemaRegistryClient(EmbeddedInfra.sharedRegistry().confluentUrl());
-    }
 
     @BeforeEach
     void start() {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "feature-stream-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(FeatureStreamTopology.build(FeatureStreamTopology.Settings.defaults(), registry),
+        driver = new TopologyTestDriver(FeatureStreamTopology.build(FeatureStreamTopology.Settings.defaults(), serdes),
                 props, t0);
         chunks = driver.createInputTopic(Topics.AUDIO_CHUNKS.name(), Serdes.String().serializer(),
-                Topics.AUDIO_CHUNKS.valueSerde(registry).serializer());
+                serdes.values(Topics.AUDIO_CHUNKS).serializer());
         rawChunks = driver.createInputTopic(Topics.AUDIO_CHUNKS.name(), Serdes.String().serializer(),
                 Serdes.ByteArray().serializer());
         clipsIn = driver.createInputTopic(Topics.AUDIO_CLIPS.name(), Serdes.String().serializer(),
-                Topics.AUDIO_CLIPS.valueSerde(registry).serializer());
+                serdes.values(Topics.AUDIO_CLIPS).serializer());
         clips = driver.createOutputTopic(Topics.AUDIO_CLIPS.name(), Serdes.String().deserializer(),
-                Topics.AUDIO_CLIPS.valueSerde(registry).deserializer());
+                serdes.values(Topics.AUDIO_CLIPS).deserializer());
         features = driver.createOutputTopic(Topics.AUDIO_FEATURES.name(), Serdes.String().deserializer(),
-                Topics.AUDIO_FEATURES.valueSerde(registry).deserializer());
+                serdes.values(Topics.AUDIO_FEATURES).deserializer());
         dlq = driver.createOutputTopic(Topics.AUDIO_DLQ.name(), Serdes.String().deserializer(),
-                Topics.AUDIO_DLQ.valueSerde(registry).deserializer());
+                serdes.values(Topics.AUDIO_DLQ).deserializer());
     }
 
     @AfterEach

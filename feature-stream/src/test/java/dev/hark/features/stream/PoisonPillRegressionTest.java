@@ -20,7 +20,6 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,12 +27,11 @@ import dev.hark.avro.AudioChunk;
 import dev.hark.avro.AudioClip;
 import dev.hark.avro.DeadLetter;
 import dev.hark.avro.LogMelFeatures;
-import dev.hark.testing.EmbeddedInfra;
 import dev.hark.kafka.DeadLetters;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.input.InputLimits;
-import dev.hark.schemas.registry.SchemaRegistryClient;
-import dev.hark.schemas.serde.AvroSerializer;
+import dev.hark.schemas.registry.InMemorySchemaStore;
+import dev.hark.schemas.serde.HarkSerdes;
 
 /**
  * The single records that each used to stop the feature stream for every device, as reported: each
@@ -41,7 +39,7 @@ import dev.hark.schemas.serde.AvroSerializer;
  * alongside is heard throughout.
  */
 class PoisonPillRegressionTest {
-    static SchemaRegistryClient registry;
+    static final HarkSerdes serdes = InMemorySchemaStore.serdes();
     final Instant t0 = Instant.parse("2026-12-05T12:00:00Z");
     TopologyTestDriver driver;
     TestInputTopic<String, byte[]> chunks;
@@ -53,25 +51,21 @@ class PoisonPillRegressionTest {
     long okSeq;
     final Random random = new Random(7);
 
-    @BeforeAll
-    static void registry() {
-        registry = new SchemaRegistryClient(EmbeddedInfra.sharedRegistry().confluentUrl());
-    }
 
     @BeforeEach
     void start() {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "poison-pills");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(FeatureStreamTopology.build(FeatureStreamTopology.Settings.defaults(), registry),
+        driver = new TopologyTestDriver(FeatureStreamTopology.build(FeatureStreamTopology.Settings.defaults(), serdes),
                 props, t0);
         chunks = driver.createInputTopic(Topics.AUDIO_CHUNKS.name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
         clipsIn = driver.createInputTopic(Topics.AUDIO_CLIPS.name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
         rawDlq = driver.createOutputTopic(Topics.AUDIO_DLQ.name(), Serdes.String().deserializer(), Serdes.ByteArray().deserializer());
         clips = driver.createOutputTopic(Topics.AUDIO_CLIPS.name(), Serdes.String().deserializer(),
-                Topics.AUDIO_CLIPS.valueSerde(registry).deserializer());
+                serdes.values(Topics.AUDIO_CLIPS).deserializer());
         features = driver.createOutputTopic(Topics.AUDIO_FEATURES.name(), Serdes.String().deserializer(),
-                Topics.AUDIO_FEATURES.valueSerde(registry).deserializer());
+                serdes.values(Topics.AUDIO_FEATURES).deserializer());
         now = t0;
     }
 
@@ -105,7 +99,7 @@ class PoisonPillRegressionTest {
     }
 
     static byte[] encode(String topic, org.apache.avro.specific.SpecificRecord r) {
-        return new AvroSerializer<>(registry).serialize(topic, r);
+        return serdes.writer().serialize(topic, r);
     }
 
     /** Every dead letter, each checked to fit the topic with room to spare. */
@@ -113,7 +107,7 @@ class PoisonPillRegressionTest {
         return rawDlq.readKeyValuesToList().stream().map((KeyValue<String, byte[]> kv) -> {
             assertTrue(kv.value.length < 300_000, "a dead letter of " + kv.value.length + " bytes");
             assertTrue(kv.key == null || kv.key.length() <= InputLimits.MAX_CLIP_ID_CHARS + 10, "dead letter key " + kv.key.length());
-            return Topics.AUDIO_DLQ.valueSerde(registry).deserializer().deserialize(Topics.AUDIO_DLQ.name(), kv.value);
+            return serdes.values(Topics.AUDIO_DLQ).deserializer().deserialize(Topics.AUDIO_DLQ.name(), kv.value);
         }).toList();
     }
 

@@ -21,22 +21,18 @@ import org.apache.avro.Schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * A small client for Confluent Schema Registry's REST API (also served by Apicurio Registry under
  * {@code /apis/ccompat/v7}). Schema ids and id lookups are cached for the life of the client, so
  * once a schema has been seen, serialising and deserialising never call HTTP again: a registry that
  * goes down during a run does not stop records that use known schemas.
+ * The production {@link SchemaStore}.
  */
-public final class SchemaRegistryClient {
+public final class SchemaRegistryClient implements SchemaStore {
 
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** A subject's schema version as the registry reports it. */
-    public record RegisteredSchema(String subject, int version, int id, Schema schema) {
-    }
 
     private final String baseUrl;
     /** {@code Basic ...} from the URL's user info, or null: Confluent's {@code basic.auth.credentials.source=URL}. */
@@ -80,16 +76,6 @@ public final class SchemaRegistryClient {
         this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).build();
     }
 
-    /** The base URL without credentials. */
-    public String baseUrl() {
-        return baseUrl;
-    }
-
-    /** Whether requests carry basic authentication from the URL. */
-    public boolean authenticates() {
-        return authorization != null;
-    }
-
     /** {@code scheme://user:secret@host/...} → {@code scheme://host/...}, textually, so that even a malformed URL is safe to print. */
     public static String withoutCredentials(String url) {
         int scheme = url.indexOf("://");
@@ -106,6 +92,7 @@ public final class SchemaRegistryClient {
     }
 
     /** Registers {@code schema} under {@code subject} (or finds it already there) and returns its global id. */
+    @Override
     public int register(String subject, Schema schema) {
         SubjectSchema key = new SubjectSchema(subject, schema);
         Integer cached = idsBySubjectSchema.get(key);
@@ -117,7 +104,7 @@ public final class SchemaRegistryClient {
         int id = answer.path("id").asInt(-1);
         if (id < 0) {
             throw new SchemaRegistryException("registry at " + baseUrl + " answered the registration under '"
-                    + subject + "' without an id: " + answer, 200, -1);
+                    + subject + "' without an id: " + answer, 200);
         }
         idsBySubjectSchema.put(key, id);
         schemasById.putIfAbsent(id, schema);
@@ -125,6 +112,7 @@ public final class SchemaRegistryClient {
     }
 
     /** Finds the id of {@code schema} under {@code subject} without registering it; not found is an exception. */
+    @Override
     public RegisteredSchema lookup(String subject, Schema schema) {
         SubjectSchema key = new SubjectSchema(subject, schema);
         JsonNode answer = send("POST", "/subjects/" + encode(subject), schemaBody(schema),
@@ -135,6 +123,7 @@ public final class SchemaRegistryClient {
     }
 
     /** The schema with this global id; cached forever once fetched (ids are immutable). */
+    @Override
     public Schema schemaById(int id) {
         Schema cached = schemasById.get(id);
         if (cached != null) {
@@ -153,23 +142,6 @@ public final class SchemaRegistryClient {
         RegisteredSchema latest = toRegistered(answer, subject);
         schemasById.putIfAbsent(latest.id(), latest.schema());
         return latest;
-    }
-
-    /** Whether {@code schema} may be registered next under {@code subject}, by the subject's compatibility rule. */
-    public boolean isCompatible(String subject, Schema schema) {
-        JsonNode answer = send("POST", "/compatibility/subjects/" + encode(subject) + "/versions/latest",
-                schemaBody(schema), "check compatibility with subject '" + subject + "'");
-        if (!answer.has("is_compatible")) {
-            throw new SchemaRegistryException("registry at " + baseUrl + " answered the compatibility check of '"
-                    + subject + "' without is_compatible: " + answer, 200, -1);
-        }
-        return answer.get("is_compatible").asBoolean();
-    }
-
-    /** Sets the subject's compatibility level (BACKWARD, FORWARD, FULL, NONE, ...). */
-    public void setCompatibility(String subject, String level) {
-        ObjectNode body = JSON.createObjectNode().put("compatibility", level);
-        send("PUT", "/config/" + encode(subject), body.toString(), "set compatibility of '" + subject + "'");
     }
 
     /**
@@ -274,7 +246,7 @@ public final class SchemaRegistryClient {
                         : " (check the user and password in the registry URL)")
                     : "";
             throw new SchemaRegistryException("schema registry at " + baseUrl + " refused to " + action
-                    + ": HTTP " + status + ", error " + errorCode + ": " + message + hint, status, errorCode);
+                    + ": HTTP " + status + ", error " + errorCode + ": " + message + hint, status);
         }
         return json;
     }

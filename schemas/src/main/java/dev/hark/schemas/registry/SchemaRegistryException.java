@@ -1,30 +1,23 @@
 package dev.hark.schemas.registry;
 
-/** The registry answered, but with an error (Confluent's {@code error_code} and message kept). */
+/** The registry answered, but with an error (its HTTP status kept; Confluent's {@code error_code} is in the message). */
 public class SchemaRegistryException extends RuntimeException {
     private final int httpStatus;
-    private final int errorCode;
 
-    public SchemaRegistryException(String message, int httpStatus, int errorCode) {
+    /** @param message what was asked and what the registry answered, its Confluent {@code error_code} included */
+    public SchemaRegistryException(String message, int httpStatus) {
         super(message);
         this.httpStatus = httpStatus;
-        this.errorCode = errorCode;
     }
 
     public SchemaRegistryException(String message, Throwable cause) {
         super(message, cause);
         this.httpStatus = -1;
-        this.errorCode = -1;
     }
 
     /** HTTP status, or -1 when the registry did not answer. */
     public int httpStatus() {
         return httpStatus;
-    }
-
-    /** Confluent error code (e.g. 40403 schema not found), or -1. */
-    public int errorCode() {
-        return errorCode;
     }
 
     public boolean isNotFound() {

@@ -16,7 +16,7 @@ import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.kafka.common.serialization.Deserializer;
 
-import dev.hark.schemas.registry.SchemaRegistryClient;
+import dev.hark.schemas.registry.SchemaStore;
 import dev.hark.schemas.registry.SchemaRegistryException;
 import dev.hark.schemas.registry.SchemaRegistryUnavailableException;
 
@@ -28,12 +28,12 @@ import dev.hark.schemas.registry.SchemaRegistryUnavailableException;
  */
 public final class AvroDeserializer<T> implements Deserializer<T> {
 
-    private final SchemaRegistryClient registry;
+    private final SchemaStore registry;
     private final Schema readerSchema; // null: read as the writer's schema
     private final GenericData model;
     private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
 
-    private AvroDeserializer(SchemaRegistryClient registry, Schema readerSchema, GenericData model) {
+    private AvroDeserializer(SchemaStore registry, Schema readerSchema, GenericData model) {
         this.registry = registry;
         this.readerSchema = readerSchema;
         this.model = model;
@@ -41,7 +41,7 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
 
     /** Reads generated (specific) records of {@code type}. */
     public static <T extends org.apache.avro.specific.SpecificRecord> AvroDeserializer<T> specific(
-            SchemaRegistryClient registry, Class<T> type) {
+            SchemaStore registry, Class<T> type) {
         TrustedAvroClasses.install();
         SpecificData model = SpecificData.getForClass(type);
         return new AvroDeserializer<>(registry, model.getSchema(type), model);
@@ -49,7 +49,7 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
 
     /** Reads generic records, as {@code readerSchema} or, when null, as each record's writer schema. */
     public static AvroDeserializer<org.apache.avro.generic.GenericRecord> generic(
-            SchemaRegistryClient registry, Schema readerSchema) {
+            SchemaStore registry, Schema readerSchema) {
         return new AvroDeserializer<>(registry, readerSchema, GenericModel.INSTANCE);
     }
 

@@ -5,14 +5,14 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
-import dev.hark.schemas.registry.SchemaRegistryClient;
+import dev.hark.schemas.registry.SchemaStore;
 
 /** Serializer + deserializer of one generated record type in Confluent wire format. */
 public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     private final AvroSerializer<T> serializer;
     private final AvroDeserializer<T> deserializer;
 
-    public AvroSerde(SchemaRegistryClient registry, Class<T> type) {
+    public AvroSerde(SchemaStore registry, Class<T> type) {
         this.serializer = new AvroSerializer<>(registry);
         this.deserializer = AvroDeserializer.specific(registry, type);
     }

@@ -17,7 +17,7 @@ import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serializer;
 
-import dev.hark.schemas.registry.SchemaRegistryClient;
+import dev.hark.schemas.registry.SchemaStore;
 import dev.hark.schemas.registry.SchemaRegistryException;
 import dev.hark.schemas.registry.SchemaRegistryUnavailableException;
 
@@ -31,13 +31,13 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
 
     static final byte MAGIC = 0;
 
-    private final SchemaRegistryClient registry;
+    private final SchemaStore registry;
     private final boolean autoRegister;
     private boolean isKey;
     private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
     private final Map<String, Map<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
 
-    public AvroSerializer(SchemaRegistryClient registry) {
+    public AvroSerializer(SchemaStore registry) {
         this(registry, true, false);
     }
 
@@ -45,7 +45,7 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
      * @param autoRegister register unseen schemas; when false the schema must already be registered
      * @param isKey        use the {@code <topic>-key} subject
      */
-    public AvroSerializer(SchemaRegistryClient registry, boolean autoRegister, boolean isKey) {
+    public AvroSerializer(SchemaStore registry, boolean autoRegister, boolean isKey) {
         this.registry = registry;
         this.autoRegister = autoRegister;
         this.isKey = isKey;
