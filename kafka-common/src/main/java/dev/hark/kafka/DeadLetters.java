@@ -1,6 +1,6 @@
 package dev.hark.kafka;
 
-import dev.hark.schemas.Digests;
+import dev.hark.audio.Digests;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

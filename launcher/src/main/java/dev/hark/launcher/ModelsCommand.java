@@ -5,7 +5,7 @@ import dev.hark.kafka.ClusterConfig;
 import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.kafka.ModelsTopic;
 import dev.hark.model.ModelCatalog;
-import dev.hark.trainer.online.ModelPublisher;
+import dev.hark.kafka.ModelPublisher;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -91,7 +91,7 @@ final class ModelsCommand implements Callable<Integer> {
                 System.out.println("v" + version + " is already the champion");
                 return ExitCodes.OK;
             }
-            ModelPublisher.promote(cluster, registry, r, "hark models promote");
+            ModelPublisher.publishOnce(cluster, registry, dev.hark.model.Champion.promotion(r, "hark models promote", java.time.Instant.now()));
             System.out.println("v" + version + " is the champion now" + (before < 0 ? "" : " (was v" + before + ")"));
             return ExitCodes.OK;
         }

@@ -40,7 +40,7 @@ import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.trainer.export.OnnxExport;
 import dev.hark.kafka.ModelsTopic;
 import dev.hark.model.ModelCatalog;
-import dev.hark.trainer.online.ModelPublisher;
+import dev.hark.kafka.ModelPublisher;
 import picocli.CommandLine;
 
 /**
@@ -78,7 +78,7 @@ class DevicesOverKafkaTest {
         try (ModelPublisher publisher = new ModelPublisher(cluster.bootstrapServers(), registry)) {
             publisher.publish(ModelRelease.newBuilder().setVersion(version).setParentVersion(null)
                     .setCreatedAtMs(Instant.now()).setFeatureConfigId(spec.id()).setFeatureConfig(FeatureConfigs.toAvro(spec))
-                    .setOnnx(ByteBuffer.wrap(onnx)).setOnnxSha256(dev.hark.schemas.Digests.sha256(onnx)).setOutput("probabilities")
+                    .setOnnx(ByteBuffer.wrap(onnx)).setOnnxSha256(dev.hark.audio.Digests.sha256(onnx)).setOutput("probabilities")
                     .setChampion(true).build());
         }
         long deadline = System.nanoTime() + 60_000_000_000L;

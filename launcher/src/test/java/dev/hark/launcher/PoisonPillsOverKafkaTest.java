@@ -62,7 +62,7 @@ import dev.hark.schemas.serde.AvroDeserializer;
 import dev.hark.schemas.serde.AvroSerializer;
 import dev.hark.kafka.ModelsTopic;
 import dev.hark.model.ModelCatalog;
-import dev.hark.trainer.online.ModelPublisher;
+import dev.hark.kafka.ModelPublisher;
 
 /**
  * The records that each used to stop the feature stream for every device, and a corpus of other bad
@@ -236,7 +236,7 @@ class PoisonPillsOverKafkaTest {
                 new ModelInfo(version, spec.id(), FeatureConfigs.toAvro(spec)));
         ModelRelease release = ModelRelease.newBuilder().setVersion(version).setCreatedAtMs(Instant.now())
                 .setFeatureConfigId(spec.id()).setFeatureConfig(FeatureConfigs.toAvro(spec)).setOnnx(ByteBuffer.wrap(onnx))
-                .setOnnxSha256(dev.hark.schemas.Digests.sha256(onnx)).setOutput("probabilities").setChampion(true).build();
+                .setOnnxSha256(dev.hark.audio.Digests.sha256(onnx)).setOutput("probabilities").setChampion(true).build();
         try (ModelPublisher publisher = new ModelPublisher(cluster, registry)) {
             publisher.publish(release);
         }

@@ -1,6 +1,6 @@
 package dev.hark.trainer;
 
-import dev.hark.schemas.Digests;
+import dev.hark.audio.Digests;
 import dev.hark.trainer.data.Dataset;
 import dev.hark.trainer.data.LabeledClip;
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.hark.audio.dsp.FeatureSpec;
 import dev.hark.audio.dataset.DatasetFiles;
-import dev.hark.schemas.Digests;
+import dev.hark.audio.Digests;
 import dev.hark.trainer.data.Dataset;
 import dev.hark.trainer.data.DatasetLoader;
 import dev.hark.trainer.eval.Evaluation;

@@ -84,7 +84,7 @@ class TrainExportParityTest {
                 dev.hark.trainer.model.TrainingListener.NONE)) {
             second = OnnxExport.export(m, SPEC, 1);
         }
-        assertEquals(dev.hark.schemas.Digests.sha256(first), dev.hark.schemas.Digests.sha256(second));
+        assertEquals(dev.hark.audio.Digests.sha256(first), dev.hark.audio.Digests.sha256(second));
         try (TrainedModel m = new CnnTrainer(EXTRACTOR, o.withSeed(43)).train(clips, features, train, new int[0],
                 dev.hark.trainer.model.TrainingListener.NONE)) {
             byte[] other = OnnxExport.export(m, SPEC, 1);

@@ -130,7 +130,7 @@ final class ModelReleaseProcessor implements Processor<String, byte[], Void, Voi
         buffer.get(onnx);
         String sha = release.getOnnxSha256();
         if (sha != null && !sha.isBlank()) {
-            String actual = dev.hark.schemas.Digests.sha256(onnx);
+            String actual = dev.hark.audio.Digests.sha256(onnx);
             if (!actual.equalsIgnoreCase(sha.trim())) {
                 throw new IllegalArgumentException("ONNX bytes have SHA-256 " + actual + ", the release says " + sha);
             }

@@ -92,7 +92,7 @@ class ClassifierTopologyTest {
         return ModelRelease.newBuilder().setVersion(version).setParentVersion(null)
                 .setCreatedAtMs(Instant.parse("2026-11-22T11:00:00Z")).setFeatureConfigId(configId)
                 .setFeatureConfig(TestModels.featureConfig()).setOnnx(ByteBuffer.wrap(onnx))
-                .setOnnxSha256(dev.hark.schemas.Digests.sha256(onnx)).setOutput("probabilities").setChampion(champion)
+                .setOnnxSha256(dev.hark.audio.Digests.sha256(onnx)).setOutput("probabilities").setChampion(champion)
                 .build();
     }
 

@@ -150,7 +150,7 @@ class PoisonPillRegressionTest {
         assertEquals("bad-rate", d.getReason());
         assertNull(d.getOriginalValue(), "over the cap: not kept");
         assertEquals(value.length, d.getOriginalValueSize());
-        assertEquals(dev.hark.schemas.Digests.sha256(value), d.getOriginalValueSha256());
+        assertEquals(dev.hark.audio.Digests.sha256(value), d.getOriginalValueSha256());
         assertEquals(Topics.AUDIO_CHUNKS.name(), d.getTopic());
         assertEquals(0L, d.getOffset());
         assertValidDeviceHeard();

@@ -54,7 +54,7 @@ import dev.hark.telemetry.Metrics;
 import dev.hark.telemetry.MetricsServer;
 import dev.hark.trainer.model.Augmentation;
 import dev.hark.trainer.model.TrainingOptions;
-import dev.hark.trainer.online.ModelPublisher;
+import dev.hark.kafka.ModelPublisher;
 import dev.hark.trainer.online.OnlineTrainer;
 
 /**
@@ -241,7 +241,7 @@ abstract class EndToEndContract {
     /** The release as champion: promoted (hark models promote) when the trainer's gate kept the old one. */
     static ModelRelease champion(ClusterConfig cluster, SchemaRegistryClient registry, ModelRelease release) {
         if (!release.getChampion()) {
-            ModelPublisher.promote(cluster, registry, release, "end-to-end test");
+            ModelPublisher.publishOnce(cluster, registry, dev.hark.model.Champion.promotion(release, "end-to-end test", java.time.Instant.now()));
         }
         return release;
     }

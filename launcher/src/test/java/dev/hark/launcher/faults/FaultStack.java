@@ -32,7 +32,7 @@ import dev.hark.schemas.registry.SchemaRegistryClient;
 import dev.hark.trainer.export.OnnxExport;
 import dev.hark.kafka.ModelsTopic;
 import dev.hark.model.ModelCatalog;
-import dev.hark.trainer.online.ModelPublisher;
+import dev.hark.kafka.ModelPublisher;
 
 /**
  * What the fault suite and the soak run against: an in-process KRaft cluster (three brokers with
@@ -164,7 +164,7 @@ final class FaultStack implements AutoCloseable {
         try (ModelPublisher publisher = new ModelPublisher(cluster, registryClient)) {
             publisher.publish(ModelRelease.newBuilder().setVersion(version).setParentVersion(null)
                     .setCreatedAtMs(Instant.now()).setFeatureConfigId(spec.id()).setFeatureConfig(FeatureConfigs.toAvro(spec))
-                    .setOnnx(ByteBuffer.wrap(onnx)).setOnnxSha256(dev.hark.schemas.Digests.sha256(onnx)).setOutput("probabilities")
+                    .setOnnx(ByteBuffer.wrap(onnx)).setOnnxSha256(dev.hark.audio.Digests.sha256(onnx)).setOutput("probabilities")
                     .setChampion(true).build());
         }
         championVersion = version;

@@ -2,7 +2,7 @@ package dev.hark.trainer.online;
 
 import dev.hark.audio.dsp.FeatureSpec;
 import dev.hark.avro.ModelRelease;
-import dev.hark.schemas.Digests;
+import dev.hark.audio.Digests;
 import dev.hark.schemas.FeatureConfigs;
 import dev.hark.trainer.Holdout;
 import dev.hark.trainer.TrainingRun;

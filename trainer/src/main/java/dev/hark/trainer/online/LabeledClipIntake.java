@@ -164,9 +164,9 @@ public final class LabeledClipIntake {
         byte[] key = r.key();
         return new ClipOrigin(r.topic(), r.partition(), r.offset(), r.timestamp(),
                 key != null && key.length <= LabeledClipStore.MAX_KEY_BYTES ? key : null,
-                key == null ? null : dev.hark.schemas.Digests.sha256(key),
+                key == null ? null : dev.hark.audio.Digests.sha256(key),
                 r.value() == null ? null : r.value().length,
-                r.value() == null ? null : dev.hark.schemas.Digests.sha256(r.value()));
+                r.value() == null ? null : dev.hark.audio.Digests.sha256(r.value()));
     }
 
     private static String id(AudioClip clip) {

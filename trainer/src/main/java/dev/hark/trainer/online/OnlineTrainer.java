@@ -4,6 +4,7 @@ import dev.hark.audio.dataset.DatasetFiles;
 import dev.hark.audio.dsp.FeatureSpec;
 import dev.hark.avro.ModelRelease;
 import dev.hark.kafka.ClusterConfig;
+import dev.hark.kafka.ModelPublisher;
 import dev.hark.kafka.Service;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.input.InputChecks;

@@ -151,7 +151,7 @@ class OnlineTrainerPoisonPillTest {
         assertEquals(k.run + "-huge", dl.getClipId());
         assertNull(dl.getOriginalValue(), "2 MB is not copied into the dead letter");
         assertEquals(huge.length, dl.getOriginalValueSize());
-        assertEquals(dev.hark.schemas.Digests.sha256(huge), dl.getOriginalValueSha256());
+        assertEquals(dev.hark.audio.Digests.sha256(huge), dl.getOriginalValueSha256());
         assertEquals(sent.get(0).partition(), dl.getPartition());
         assertEquals(sent.get(0).offset(), dl.getOffset());
         assertTrue(dead.get(0).serializedValueSize() < 16 * 1024, dead.get(0).serializedValueSize() + " bytes");
@@ -307,8 +307,8 @@ class OnlineTrainerPoisonPillTest {
         try (LabeledClipStore store = LabeledClipStore.open(state)) {
             store.add(TrainerKafka.clip(poison, synthetic.get(7).label(), synthetic.get(7).speaker(), 8000, new byte[1601]),
                     new LabeledClipStore.ClipOrigin(k.topic, poisonRecord.partition(), poisonRecord.offset(), 0,
-                            poisonRecord.key(), dev.hark.schemas.Digests.sha256(poisonRecord.key()),
-                            poisonRecord.value().length, dev.hark.schemas.Digests.sha256(poisonRecord.value())));
+                            poisonRecord.key(), dev.hark.audio.Digests.sha256(poisonRecord.key()),
+                            poisonRecord.value().length, dev.hark.audio.Digests.sha256(poisonRecord.value())));
             store.sync();
         }
 
@@ -344,7 +344,7 @@ class OnlineTrainerPoisonPillTest {
         assertEquals(poisonRecord.partition(), injected.getPartition());
         assertEquals(poisonRecord.offset(), injected.getOffset());
         assertEquals(poisonRecord.value().length, injected.getOriginalValueSize());
-        assertEquals(dev.hark.schemas.Digests.sha256(poisonRecord.value()), injected.getOriginalValueSha256());
+        assertEquals(dev.hark.audio.Digests.sha256(poisonRecord.value()), injected.getOriginalValueSha256());
         assertTrue(injected.getMessage().contains("input checks"), injected.getMessage());
         DeadLetter legacy = one(dead, k.run + "-legacy-odd");
         assertEquals(OnlineTrainer.TRAINING_ERROR, legacy.getReason());

@@ -1,4 +1,4 @@
-package dev.hark.trainer.online;
+package dev.hark.kafka;
 
 import dev.hark.avro.ModelRelease;
 import dev.hark.schemas.Topics;
@@ -10,7 +10,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 
@@ -20,11 +19,11 @@ public final class ModelPublisher implements AutoCloseable {
     private final KafkaProducer<String, ModelRelease> producer;
 
     public ModelPublisher(String bootstrapServers, SchemaRegistryClient registry) {
-        this(new dev.hark.kafka.ClusterConfig(bootstrapServers, ""), registry);
+        this(new ClusterConfig(bootstrapServers, ""), registry);
     }
 
     /** With the cluster's client settings (security). */
-    public ModelPublisher(dev.hark.kafka.ClusterConfig cluster, SchemaRegistryClient registry) {
+    public ModelPublisher(ClusterConfig cluster, SchemaRegistryClient registry) {
         Properties p = cluster.clientProperties();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -45,11 +44,10 @@ public final class ModelPublisher implements AutoCloseable {
         }
     }
 
-    /** Appends {@code release} again with champion=true, with the cluster's client settings: the classifier swaps to it. */
-    public static void promote(dev.hark.kafka.ClusterConfig cluster, SchemaRegistryClient registry, ModelRelease release, String by) {
-        ModelRelease promoted = dev.hark.model.Champion.promotion(release, by, Instant.now());
+    /** Publishes one release with a producer of its own (e.g. a promotion: the classifier swaps to it). */
+    public static void publishOnce(ClusterConfig cluster, SchemaRegistryClient registry, ModelRelease release) {
         try (ModelPublisher p = new ModelPublisher(cluster, registry)) {
-            p.publish(promoted);
+            p.publish(release);
         }
     }
 
