@@ -29,8 +29,9 @@ import java.util.concurrent.Callable;
                 "",
                 "Data: FSDD names {digit}_{speaker}_{take}.wav (in one folder or below it), AudioMNIST's "
                         + "NN/{digit}_{NN}_{take}.wav, or a CSV manifest path,label,speaker.",
-                "Evaluation: the dataset's standard split when it has one (FSDD: takes 0-4 are the test set), "
-                        + "otherwise speakers held out of training (--holdout-speakers, default a fifth of them). "
+                "Evaluation (the online trainer's rule too): the speakers named with --holdout-speakers, else the "
+                        + "dataset's standard split when it has one (FSDD: takes 0-4 are the test set), else a fifth "
+                        + "of the speakers, chosen by a hash of their names. "
                         + "--loso trains one model per speaker and tests it on that speaker, whom it never heard.",
                 "Writes OUT/model.onnx, OUT/model.json (version, feature configuration, data summary, metrics, sha256), "
                         + "OUT/evaluation.json and OUT/report.html (confusion matrix, per digit, per speaker, curves)."})

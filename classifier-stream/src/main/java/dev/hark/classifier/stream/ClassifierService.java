@@ -13,25 +13,18 @@ import dev.hark.classifier.accuracy.OnlineAccuracy;
 import dev.hark.kafka.ClusterConfig;
 import dev.hark.kafka.Service;
 import dev.hark.streams.StreamApps;
+import dev.hark.streams.StreamsRuntime;
 import dev.hark.schemas.Topics;
-import dev.hark.schemas.registry.SchemaRegistryClient;
-import dev.hark.schemas.serde.AvroSerializer;
-import dev.hark.schemas.serde.HarkSerdes;
-import dev.hark.kafka.DeadLetterSink;
-import dev.hark.streams.StreamSafety;
 import dev.hark.telemetry.HarkMeters;
-import dev.hark.telemetry.Metrics;
 import dev.hark.telemetry.MetricsServer;
 
 /** The classifier stream as a service: {@link #start()}, {@link #stop()}; {@link #main} for containers. */
 public final class ClassifierService implements Service {
     public static final String APPLICATION_ID = "hark-classifier-stream";
 
-    private final KafkaStreams streams;
     private final ClassifierTopology.State state;
-    private final AutoCloseable kafkaMetrics;
+    private final StreamsRuntime runtime;
     private final AutoCloseable versionGauge;
-    private final DeadLetterSink deadLetters;
 
     /**
      * Waits for the schema registry (saying so) and registers what the classifier writes, so predictions
@@ -39,18 +32,13 @@ public final class ClassifierService implements Service {
      */
     public ClassifierService(ClusterConfig cluster, ClassifierTopology.Settings settings, Path stateDir,
                              Properties overrides) {
-        SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
-        StreamSafety.prepareRegistry(registry, new AvroSerializer<>(registry),
+        this.state = ClassifierTopology.State.fresh(settings);
+        this.runtime = new StreamsRuntime("classifier-stream", cluster,
+                streamsConfig(cluster, settings, stateDir, overrides),
                 java.util.Map.of(Topics.AUDIO_PREDICTIONS.name(), dev.hark.avro.Prediction.getClassSchema(),
                         Topics.AUDIO_DLQ.name(), dev.hark.avro.DeadLetter.getClassSchema()),
-                java.util.List.of(Topics.AUDIO_FEATURES.name(), Topics.MODELS.name()));
-        this.deadLetters = new DeadLetterSink(cluster, registry, APPLICATION_ID + "-dead-letters");
-        this.state = ClassifierTopology.State.fresh(settings);
-        Properties props = streamsConfig(cluster, settings, stateDir, overrides);
-        props.putAll(StreamSafety.handlers("classifier-stream", deadLetters));
-        this.streams = new KafkaStreams(ClassifierTopology.build(settings, new HarkSerdes(registry), state), props);
-        streams.setUncaughtExceptionHandler(StreamSafety.restartWithBackoff(APPLICATION_ID));
-        this.kafkaMetrics = StreamApps.metrics(streams);
+                java.util.List.of(Topics.AUDIO_FEATURES.name(), Topics.MODELS.name()),
+                serdes -> ClassifierTopology.build(settings, serdes, state));
         this.versionGauge = HarkMeters.MODEL_VERSION.set(this::servingVersion, "classifier-stream");
     }
 
@@ -69,7 +57,7 @@ public final class ClassifierService implements Service {
     }
 
     public KafkaStreams streams() {
-        return streams;
+        return runtime.streams();
     }
 
     /** Online accuracy per model version, as this instance has seen it. */
@@ -89,17 +77,15 @@ public final class ClassifierService implements Service {
 
     @Override
     public void start() {
-        streams.start();
+        runtime.start();
     }
 
     /** Leaves the consumer group on the way out; gives up waiting after 15 s. */
     @Override
     public void stop() {
-        StreamApps.close(streams);
-        deadLetters.close();
+        runtime.stop();
         state.slot().close();
         try {
-            kafkaMetrics.close();
             versionGauge.close();
         } catch (Exception e) {
             throw new IllegalStateException(e);
@@ -109,7 +95,7 @@ public final class ClassifierService implements Service {
     /** {@code /health}: RUNNING or REBALANCING (a classifier without a champion is up: it holds records). */
     @Override
     public MetricsServer.Check health() {
-        MetricsServer.Check streamsCheck = StreamApps.health(streams);
+        MetricsServer.Check streamsCheck = runtime.health();
         return new MetricsServer.Check(streamsCheck.up(), streamsCheck.detail() + ", model "
                 + (servingVersion() < 0 ? "none yet" : "v" + servingVersion()));
     }

@@ -13,12 +13,8 @@ import dev.hark.avro.LogMelFeatures;
 import dev.hark.kafka.ClusterConfig;
 import dev.hark.kafka.Service;
 import dev.hark.schemas.Topics;
-import dev.hark.schemas.serde.AvroSerializer;
-import dev.hark.schemas.serde.HarkSerdes;
-import dev.hark.kafka.DeadLetterSink;
-import dev.hark.streams.StreamSafety;
 import dev.hark.streams.StreamApps;
-import dev.hark.schemas.registry.SchemaRegistryClient;
+import dev.hark.streams.StreamsRuntime;
 import dev.hark.telemetry.Metrics;
 import dev.hark.telemetry.MetricsServer;
 
@@ -29,9 +25,7 @@ import dev.hark.telemetry.MetricsServer;
 public final class FeatureStreamService implements Service {
     public static final String APPLICATION_ID = "hark-feature-stream";
 
-    private final KafkaStreams streams;
-    private final AutoCloseable kafkaMetrics;
-    private final DeadLetterSink deadLetters;
+    private final StreamsRuntime runtime;
 
     /**
      * Waits for the schema registry (saying so) and registers what the stream writes, so dead letters and
@@ -39,18 +33,12 @@ public final class FeatureStreamService implements Service {
      */
     public FeatureStreamService(ClusterConfig cluster, FeatureStreamTopology.Settings settings, Path stateDir,
                                 Properties overrides) {
-        SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
-        StreamSafety.prepareRegistry(registry, new AvroSerializer<>(registry),
+        this.runtime = new StreamsRuntime("feature-stream", cluster, streamsConfig(cluster, stateDir, overrides),
                 Map.of(Topics.AUDIO_CLIPS.name(), AudioClip.getClassSchema(),
                         Topics.AUDIO_FEATURES.name(), LogMelFeatures.getClassSchema(),
                         Topics.AUDIO_DLQ.name(), dev.hark.avro.DeadLetter.getClassSchema()),
-                List.of(Topics.AUDIO_CHUNKS.name(), Topics.AUDIO_CLIPS.name()));
-        this.deadLetters = new DeadLetterSink(cluster, registry, APPLICATION_ID + "-dead-letters");
-        Properties props = streamsConfig(cluster, stateDir, overrides);
-        props.putAll(StreamSafety.handlers("feature-stream", deadLetters));
-        this.streams = new KafkaStreams(FeatureStreamTopology.build(settings, new HarkSerdes(registry)), props);
-        streams.setUncaughtExceptionHandler(StreamSafety.restartWithBackoff(APPLICATION_ID));
-        this.kafkaMetrics = StreamApps.metrics(streams);
+                List.of(Topics.AUDIO_CHUNKS.name(), Topics.AUDIO_CLIPS.name()),
+                serdes -> FeatureStreamTopology.build(settings, serdes));
     }
 
     static Properties streamsConfig(ClusterConfig cluster, Path stateDir, Properties overrides) {
@@ -60,7 +48,7 @@ public final class FeatureStreamService implements Service {
     }
 
     public KafkaStreams streams() {
-        return streams;
+        return runtime.streams();
     }
 
     @Override
@@ -70,7 +58,7 @@ public final class FeatureStreamService implements Service {
 
     @Override
     public void start() {
-        streams.start();
+        runtime.start();
     }
 
     /**
@@ -79,19 +67,13 @@ public final class FeatureStreamService implements Service {
      */
     @Override
     public void stop() {
-        StreamApps.close(streams);
-        deadLetters.close();
-        try {
-            kafkaMetrics.close();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        runtime.stop();
     }
 
     /** {@code /health}: RUNNING or REBALANCING. */
     @Override
     public MetricsServer.Check health() {
-        return StreamApps.health(streams);
+        return runtime.health();
     }
 
     /**
