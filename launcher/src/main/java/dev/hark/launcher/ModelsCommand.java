@@ -23,8 +23,9 @@ import java.util.concurrent.Callable;
                 + "(the version the classifier serves).",
                 "",
                 "The champion is the version of the most recent record with champion=true. `hark models promote V` "
-                        + "appends V's release again with champion=true: the classifier swaps to it (rollback or forward)."},
-        subcommands = {ModelsCommand.Promote.class})
+                        + "appends V's release again with champion=true: the classifier swaps to it (rollback or forward). "
+                        + "`hark models publish DIR|FILE.onnx` puts a model trained elsewhere on models."},
+        subcommands = {ModelsCommand.Promote.class, ModelsCommand.Publish.class})
 final class ModelsCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Mixin
@@ -93,6 +94,53 @@ final class ModelsCommand implements Callable<Integer> {
             }
             ModelPublisher.publishOnce(cluster, registry, dev.hark.model.Champion.promotion(r, "hark models promote", java.time.Instant.now()));
             System.out.println("v" + version + " is the champion now" + (before < 0 ? "" : " (was v" + before + ")"));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "publish", sortOptions = false,
+            description = {"Put an offline-trained model on models: a `hark train --out` folder (model.onnx and "
+                    + "model.json, whose metrics go into the release) or a bare .onnx written by Hark (version and "
+                    + "feature configuration are in its metadata).",
+                    "",
+                    "The model must take the features the feature stream computes. It becomes the next free version "
+                            + "(or --version N; a version already in models is refused; the file's metadata is "
+                            + "rewritten to that version). Without --champion it is recorded and serves nothing until "
+                            + "`hark models promote V`."})
+    static final class Publish implements Callable<Integer> {
+
+        @picocli.CommandLine.ParentCommand
+        ModelsCommand parent;
+
+        @Parameters(paramLabel = "DIR|FILE.onnx", description = "A hark train output folder or a Hark ONNX file.")
+        java.nio.file.Path path;
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
+
+        @Option(names = "--champion", description = "Make it the champion: the classifier swaps to it.")
+        boolean champion;
+
+        @Option(names = "--version", paramLabel = "N", description = "Publish as version N (default: the next free one).")
+        Integer version;
+
+        @picocli.CommandLine.Mixin
+        ClusterOptions clusterOptions = new ClusterOptions();
+
+        @Override
+        public Integer call() throws Exception {
+            ClusterOptions given = clusterOptions.bootstrap != null || clusterOptions.registryUrl != null
+                    ? clusterOptions : parent.clusterOptions;
+            ClusterConfig cluster = given.cluster();
+            SchemaRegistryClient registry = new SchemaRegistryClient(cluster.registryUrl());
+            registry.checkReachable();
+            ModelRelease r = ModelImport.publish(cluster, registry, path, version, champion, "hark models publish");
+            System.out.printf(Locale.ROOT, "published %s as v%d (%s, %d KiB%s)%s%n", path, r.getVersion(),
+                    r.getFeatureConfigId(), r.getOnnx().remaining() / 1024,
+                    r.getCandidateAccuracy() == null ? "" : String.format(Locale.ROOT, ", held-out %.2f%%",
+                            100 * r.getCandidateAccuracy()),
+                    champion ? "; champion: the classifier swaps to it" : "; not champion (hark models promote "
+                            + r.getVersion() + " to serve it)");
             return ExitCodes.OK;
         }
     }

@@ -69,6 +69,28 @@ public record HarkOnnxMetadata(ModelInfo info, String labels, String output, Map
         return fromProperties(props);
     }
 
+    /**
+     * The same ONNX model with {@code hark.model_version} set to {@code version} (the classifier
+     * loads a release only when the file's version is the release's): every other byte of the graph
+     * and metadata is kept.
+     */
+    public static byte[] withVersion(byte[] onnx, int version) {
+        read(onnx); // a Hark model, or a clear error
+        OnnxMl.ModelProto model;
+        try {
+            model = OnnxMl.ModelProto.parseFrom(onnx);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("not an ONNX model: " + e.getMessage(), e);
+        }
+        OnnxMl.ModelProto.Builder b = model.toBuilder();
+        for (int i = 0; i < b.getMetadataPropsCount(); i++) {
+            if (b.getMetadataProps(i).getKey().equals(MODEL_VERSION)) {
+                b.setMetadataProps(i, b.getMetadataProps(i).toBuilder().setValue(Integer.toString(version)));
+            }
+        }
+        return b.build().toByteArray();
+    }
+
     /** Reads the Hark facts from metadata properties (e.g. ONNX Runtime's custom metadata map). */
     public static HarkOnnxMetadata fromProperties(Map<String, String> props) {
         for (String key : new String[] {MODEL_VERSION, FEATURE_CONFIG_ID, FEATURE_CONFIG}) {

@@ -2,14 +2,12 @@ package dev.hark.trainer.online;
 
 import dev.hark.audio.dsp.FeatureSpec;
 import dev.hark.avro.ModelRelease;
-import dev.hark.audio.Digests;
+import dev.hark.model.ModelReleases;
 import dev.hark.schemas.FeatureConfigs;
 import dev.hark.trainer.Holdout;
 import dev.hark.trainer.TrainingRun;
 import dev.hark.trainer.model.TrainingOptions;
 
-import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -62,21 +60,8 @@ final class CandidateRelease {
                 champion.orElseThrow().getVersion()))
                 : String.format(Locale.ROOT, "not promoted: %.4f < %.4f of v%d", accuracy, championAccuracy,
                 champion.orElseThrow().getVersion()));
-        return ModelRelease.newBuilder()
-                .setVersion(version)
-                .setParentVersion(champion.map(ModelRelease::getVersion).orElse(null))
-                .setCreatedAtMs(Instant.now())
-                .setFeatureConfigId(spec.id())
-                .setFeatureConfig(FeatureConfigs.toAvro(spec))
-                .setOnnx(ByteBuffer.wrap(run.onnx()))
-                .setOnnxSha256(Digests.sha256(run.onnx()))
-                .setOutput("probabilities")
-                .setChampion(promote)
-                .setCandidateAccuracy(accuracy)
-                .setChampionAccuracy(championAccuracy)
-                .setEvaluationSpeakers(run.split().speakers())
-                .setMetrics(metrics)
-                .setNotes(notes)
-                .build();
+        return ModelReleases.of(version, champion.map(ModelRelease::getVersion).orElse(null), spec.id(),
+                FeatureConfigs.toAvro(spec), run.onnx(), promote, accuracy, championAccuracy, run.split().speakers(),
+                metrics, notes);
     }
 }
