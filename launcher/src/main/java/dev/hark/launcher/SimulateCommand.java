@@ -101,7 +101,8 @@ final class SimulateCommand implements Callable<Integer> {
             bar.update(p.sending() ? done : (long) planned, String.format(Locale.ROOT,
                     "%s%d utterances, %d predictions, %d dead letters%s",
                     p.sending() ? "" : "waiting for answers: ", p.utterancesSent(), p.predictions(), p.deadLetters(),
-                    p.chunksDropped() > 0 ? ", " + p.chunksDropped() + " chunks dropped" : ""));
+                    p.chunksDropped() > 0 ? ", " + p.chunksDropped() + " chunks dropped" : "")
+                    + (p.sending() && p.maxLateMs() > 100 ? ", chunks " + p.maxLateMs() + " ms late" : ""));
         });
         bar.done((long) planned, String.format(Locale.ROOT, "%d utterances, %d predictions", report.utterancesSent(),
                 report.predictions()));
@@ -153,6 +154,11 @@ final class SimulateCommand implements Callable<Integer> {
                 r.pipelineMs().p50(), r.pipelineMs().p95(), r.pipelineMs().p99(), r.pipelineMs().max());
         out.printf(Locale.ROOT, "throughput           %.1f clips/s over %.1f s%n", r.throughputClipsPerS(), r.durationS());
         out.printf(Locale.ROOT, "model versions       %s%n", r.modelVersions());
+        out.printf(Locale.ROOT, "chunk timing ms      p50 %.0f  p99 %.0f  max %.0f   (interval end → its chunks sent, "
+                        + "the simulator keeping up)%n", r.chunks().late().p50(), r.chunks().late().p99(),
+                r.chunks().late().max());
+        out.printf(Locale.ROOT, "simulator CPU        %.1f s over %.1f s of sending (%.0f%% of a core: the devices' timing loop)%n",
+                r.chunks().loopCpuS(), r.chunks().sendingS(), 100 * r.chunks().loopCpuS() / Math.max(1e-9, r.chunks().sendingS()));
         if (r.chunks().dropped() + r.chunks().lost() > 0) {
             out.printf(Locale.ROOT, "chunks               %d sent, %d dropped, %d lost%n", r.chunks().sent(),
                     r.chunks().dropped(), r.chunks().lost());

@@ -49,6 +49,7 @@ public final class ChunkSender implements AutoCloseable {
         }
     }
 
+    private static final AtomicLong SENDERS = new AtomicLong();
     private final Settings settings;
     private final KafkaProducer<String, AudioChunk> producer;
     private final ArrayDeque<AudioChunk> queue = new ArrayDeque<>();
@@ -76,6 +77,8 @@ public final class ChunkSender implements AutoCloseable {
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(settings.deliveryTimeout().toMillis() / 2, 30_000));
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) settings.deliveryTimeout().toMillis());
         p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000);
+        // named, so its network thread can be told apart (hark bench's CPU per service)
+        p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "hark-chunk-sender-" + SENDERS.incrementAndGet());
         producer = new KafkaProducer<>(p, new StringSerializer(), new AvroSerializer<>(registry));
         sender = new Thread(this::sendLoop, "hark-chunk-sender");
         sender.setDaemon(true);

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.hark.producer.device.ChunkSender;
 import dev.hark.producer.device.DeviceStream;
@@ -17,7 +17,13 @@ import dev.hark.schemas.registry.SchemaRegistryClient;
 
 /**
  * N simulated edge devices speaking real recordings into {@code audio.chunks}, paced in real time,
- * while a watcher collects the clips, predictions and dead letters that come back for them. Ends
+ * while a watcher collects the clips, predictions and dead letters that come back for them.
+ *
+ * <p>No thread per device: one timing loop (the caller's thread) wakes every chunk interval and
+ * produces every device's due chunk, which a {@link ChunkSender} (one thread) hands to Kafka; a
+ * tick that runs late is caught up at once, and each chunk keeps the capture time of its samples.
+ * How late the ticks ran is in the report ({@link SimulationReport.Chunks#late()}), so a run shows
+ * whether the simulator itself kept up. Ends
  * when every device has finished and every utterance is accounted for (or {@code settle} passes
  * with nothing new), then matches utterances with outcomes ({@link SimulationReport}).
  */
@@ -63,7 +69,7 @@ public final class Simulation {
 
     /** Live counters for a progress line. */
     public record Progress(double elapsedS, int devicesSpeaking, int utterancesSent, int predictions, int deadLetters,
-                           long chunksQueued, long chunksDropped, boolean sending) {
+                           long chunksQueued, long chunksDropped, boolean sending, long maxLateMs) {
     }
 
     public interface Listener {
@@ -84,8 +90,11 @@ public final class Simulation {
         Random random = new Random(s.seed());
         List<Recording> shuffled = new ArrayList<>(recordings);
         Collections.shuffle(shuffled, random);
-        List<SimulationReport.Utterance> utterances = new CopyOnWriteArrayList<>();
-        List<OutcomeWatcher.Outcome> outcomes = new CopyOnWriteArrayList<>();
+        // appended to by one thread each (the loop, the watcher), read by the loop: synchronized, not copy-on-write
+        // (that copies the whole list on every add: quadratic at thousands of devices)
+        List<SimulationReport.Utterance> utterances = Collections.synchronizedList(new ArrayList<>());
+        List<OutcomeWatcher.Outcome> outcomes = Collections.synchronizedList(new ArrayList<>());
+        Counts counts = new Counts();
         ConcurrentHashMap<String, Long> sessionStartMs = new ConcurrentHashMap<>();
         short[] noise = SimulatedDevice.noise(s.noiseRms(), s.seed());
         int chunk = s.chunkMs() * s.sampleRate() / 1000;
@@ -116,9 +125,15 @@ public final class Simulation {
         long lastOutcome;
         ChunkSender.Settings senderSettings = new ChunkSender.Settings(Math.max(1000, s.devices() * 100),
                 Math.max(100, s.devices() * 20), Duration.ofSeconds(60));
+        List<Long> late = new ArrayList<>();
         try (OutcomeWatcher watcher = new OutcomeWatcher(cluster, registry, id -> id.startsWith(prefix), true,
-                outcomes::add);
+                o -> {
+                    outcomes.add(o);
+                    counts.add(o);
+                });
              ChunkSender sender = new ChunkSender(cluster, registry, senderSettings)) {
+            java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            long cpu0 = threads.getCurrentThreadCpuTime();
             long start = System.currentTimeMillis();
             firstSent = start;
             for (SimulatedDevice d : devices) {
@@ -136,6 +151,7 @@ public final class Simulation {
                 if (wait > 0) {
                     Thread.sleep(wait);
                 }
+                late.add(Math.max(0, System.currentTimeMillis() - due));
                 boolean stopping = !s.eachOnce() && System.currentTimeMillis() >= stopAt;
                 active = 0;
                 for (int d = 0; d < devices.size(); d++) {
@@ -154,13 +170,17 @@ public final class Simulation {
                         active++;
                     }
                 }
+                // the tick is done when its last chunk is offered: that is how late this chunk went out
+                late.set(late.size() - 1, Math.max(0, System.currentTimeMillis() - due));
                 tick++;
                 long now = System.currentTimeMillis();
                 if (now - lastProgress >= 500) {
                     lastProgress = now;
-                    listener.onProgress(progress(start, active, utterances, outcomes, sender, true));
+                    listener.onProgress(progress(start, active, utterances, counts, sender, true, late));
                 }
             }
+            double loopCpuS = (threads.getCurrentThreadCpuTime() - cpu0) / 1e9;
+            double sendingS = (System.currentTimeMillis() - start) / 1000.0;
             sender.drain(Duration.ofSeconds(60));
             // wait for the stream to answer: until every utterance is accounted for, or nothing new for `settle`
             long lastChange = System.currentTimeMillis();
@@ -172,43 +192,60 @@ public final class Simulation {
                     seen = outcomes.size();
                     lastChange = now;
                 }
-                listener.onProgress(progress(start, 0, utterances, outcomes, sender, false));
-                if (allAccounted(utterances, outcomes, s.sampleRate()) && now - lastChange > 1_500) {
+                listener.onProgress(progress(start, 0, utterances, counts, sender, false, late));
+                if (now - lastChange > 1_500 && allAccounted(utterances, outcomes, s.sampleRate())) {
                     break;
                 }
                 if (now - lastChange > s.settle().toMillis()) {
                     break;
                 }
             }
-            lastOutcome = outcomes.stream().mapToLong(OutcomeWatcher.Outcome::receivedAtMs).max().orElse(System.currentTimeMillis());
+            List<OutcomeWatcher.Outcome> seenOutcomes = snapshot(outcomes);
+            lastOutcome = seenOutcomes.stream().mapToLong(OutcomeWatcher.Outcome::receivedAtMs).max()
+                    .orElse(System.currentTimeMillis());
             ChunkSender.Stats st = sender.stats();
             SimulationReport.Chunks chunks = new SimulationReport.Chunks(st.offered(), st.acknowledged(), st.dropped(),
-                    st.lost());
-            return SimulationReport.match(s.devices(), List.copyOf(utterances), List.copyOf(outcomes), s.sampleRate(),
+                    st.lost(), SimulationReport.Latency.of(late), loopCpuS, sendingS);
+            return SimulationReport.match(s.devices(), snapshot(utterances), seenOutcomes, s.sampleRate(),
                     (lastOutcome - firstSent) / 1000.0, chunks);
         }
     }
 
     private static boolean allAccounted(List<SimulationReport.Utterance> utterances, List<OutcomeWatcher.Outcome> outcomes,
                                         int rate) {
-        SimulationReport r = SimulationReport.match(0, List.copyOf(utterances), List.copyOf(outcomes), rate, 0,
+        SimulationReport r = SimulationReport.match(0, snapshot(utterances), snapshot(outcomes), rate, 0,
                 new SimulationReport.Chunks(0, 0, 0, 0));
         return r.unaccounted() == 0;
     }
 
-    private static Progress progress(long start, int active, List<SimulationReport.Utterance> utterances,
-                                     List<OutcomeWatcher.Outcome> outcomes, ChunkSender sender, boolean sending) {
-        int predictions = 0;
-        int dead = 0;
-        for (OutcomeWatcher.Outcome o : outcomes) {
+    private static Progress progress(long start, int active, List<SimulationReport.Utterance> utterances, Counts counts,
+                                     ChunkSender sender, boolean sending, List<Long> late) {
+        ChunkSender.Stats st = sender.stats();
+        long maxLate = 0;
+        for (int i = Math.max(0, late.size() - 50); i < late.size(); i++) {
+            maxLate = Math.max(maxLate, late.get(i)); // the last 50 ticks
+        }
+        return new Progress((System.currentTimeMillis() - start) / 1000.0, active, utterances.size(),
+                counts.predictions.get(), counts.deadLetters.get(), st.queued(), st.dropped(), sending, maxLate);
+    }
+
+    private static <T> List<T> snapshot(List<T> synchronizedList) {
+        synchronized (synchronizedList) {
+            return List.copyOf(synchronizedList);
+        }
+    }
+
+    /** Outcomes so far, counted as they arrive (the progress line must not walk every outcome twice a second). */
+    private static final class Counts {
+        final AtomicInteger predictions = new AtomicInteger();
+        final AtomicInteger deadLetters = new AtomicInteger();
+
+        void add(OutcomeWatcher.Outcome o) {
             if (o.kind() == OutcomeWatcher.Kind.PREDICTION) {
-                predictions++;
+                predictions.incrementAndGet();
             } else if (o.kind() == OutcomeWatcher.Kind.DEAD_LETTER) {
-                dead++;
+                deadLetters.incrementAndGet();
             }
         }
-        ChunkSender.Stats st = sender.stats();
-        return new Progress((System.currentTimeMillis() - start) / 1000.0, active, utterances.size(), predictions, dead,
-                st.queued(), st.dropped(), sending);
     }
 }

@@ -31,7 +31,7 @@ public final class SimulationReport {
 
     /** Percentiles of a latency, in ms. */
     public record Latency(double p50, double p95, double p99, double max, int n) {
-        static Latency of(List<Long> values) {
+        public static Latency of(List<Long> values) {
             if (values.isEmpty()) {
                 return new Latency(Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0);
             }
@@ -44,7 +44,7 @@ public final class SimulationReport {
             return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
         }
 
-        Map<String, Object> toJson() {
+        public Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("p50", p50);
             m.put("p95", p95);
@@ -54,8 +54,17 @@ public final class SimulationReport {
         }
     }
 
-    /** Sent and delivered chunks, from the device side. */
-    public record Chunks(long sent, long acknowledged, long dropped, long lost) {
+    /**
+     * Sent and delivered chunks, from the device side; {@code late}: per chunk interval, how long after
+     * the interval ended its last device's chunk was handed to the sender (the simulator keeping up);
+     * {@code loopCpuS}: CPU time of the timing loop that made every device's chunks, over the
+     * {@code sendingS} seconds it ran (how much of a core the devices themselves cost).
+     */
+    public record Chunks(long sent, long acknowledged, long dropped, long lost, Latency late, double loopCpuS,
+                         double sendingS) {
+        public Chunks(long sent, long acknowledged, long dropped, long lost) {
+            this(sent, acknowledged, dropped, lost, Latency.of(List.of()), 0, 0);
+        }
     }
 
     private final int devices;
@@ -337,6 +346,9 @@ public final class SimulationReport {
         c.put("acknowledged", chunks.acknowledged());
         c.put("dropped", chunks.dropped());
         c.put("lost", chunks.lost());
+        c.put("late_ms", chunks.late().toJson());
+        c.put("loop_cpu_s", chunks.loopCpuS());
+        c.put("sending_s", chunks.sendingS());
         m.put("chunks", c);
         m.put("confusion", confusion());
         return m;
