@@ -16,7 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 public final class Hark implements Runnable {
 
     /** Every command, in the order --help lists them. */
-    static final java.util.List<String> ORDER = java.util.List.of("demo", "up", "replay", "mic", "simulate", "train",
+    static final java.util.List<String> ORDER = java.util.List.of("demo", "up", "replay", "mic", "simulate", "bench", "train",
             "eval", "classify", "features", "tail", "models", "status");
 
     /** Every command, by name. */
@@ -24,6 +24,7 @@ public final class Hark implements Runnable {
         return java.util.Map.ofEntries(java.util.Map.entry("demo", new DemoCommand()),
                 java.util.Map.entry("up", new UpCommand()), java.util.Map.entry("replay", new ReplayCommand()),
                 java.util.Map.entry("mic", new MicCommand()), java.util.Map.entry("simulate", new SimulateCommand()),
+                java.util.Map.entry("bench", new BenchCommand()),
                 java.util.Map.entry("train", new TrainCommand()), java.util.Map.entry("eval", new EvalCommand()),
                 java.util.Map.entry("classify", new ClassifyCommand()), java.util.Map.entry("features", new FeaturesCommand()),
                 java.util.Map.entry("tail", new TailCommand()), java.util.Map.entry("models", new ModelsCommand()),
