@@ -34,10 +34,20 @@ public final class StreamApps {
      * wait for it at all. The brokers' {@code group.min.session.timeout.ms} (6 s) is the floor.
      */
     public static final int SESSION_TIMEOUT_MS = 10_000;
+
+    /**
+     * Exactly-once commit interval of every Hark stream service: 20 ms (Kafka's EOS default is 100 ms).
+     * Measured at 10 devices, same session: clip→prediction p50 222 → 92 ms, p99 368 → 250 ms going from
+     * 100 to 20 ms (docs/benchmarks.md); the price is 5x the transactions (markers, offset commits).
+     */
+    public static final int COMMIT_INTERVAL_MS = 20;
+    /** How long a stream thread's poll waits for records (Kafka's default 100 ms): below the commit interval. */
+    public static final int POLL_MS = 10;
     public static final int HEARTBEAT_INTERVAL_MS = 3_000;
 
     /**
-     * Exactly-once v2, stream threads sized by {@link StreamsRuntime} ({@link #streamThreads}), 100 ms commits, earliest offsets, 5 ms producer linger, a 10 s
+     * Exactly-once v2, stream threads sized by {@link StreamsRuntime} ({@link #streamThreads}), 20 ms commits
+     * ({@link #COMMIT_INTERVAL_MS}), 10 ms polls, earliest offsets, 5 ms producer linger, a 10 s
      * session timeout ({@link #SESSION_TIMEOUT_MS}), RocksDB memory bounded per JVM
      * ({@link dev.hark.streams.BoundedRocksDbMemory}).
      */
@@ -47,8 +57,11 @@ public final class StreamApps {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         // num.stream.threads: left unset, StreamsRuntime sizes it (streamThreads) unless it is overridden
-        // live audio: small commits keep end-to-end latency low under exactly-once
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        // live audio: under exactly-once a hop's output is visible downstream only when its transaction
+        // commits; a clip crosses two such hops before its prediction (docs/operations.md, docs/benchmarks.md)
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(COMMIT_INTERVAL_MS));
+        // a poll that finds nothing must not hold back the commit of what was just processed
+        props.put(StreamsConfig.POLL_MS_CONFIG, String.valueOf(POLL_MS));
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "5");
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
