@@ -27,15 +27,24 @@ final class Services implements AutoCloseable {
     }
 
     static Services start(ClusterConfig cluster, Path stateDir) {
+        return start(cluster, stateDir, 0, System.getenv());
+    }
+
+    /**
+     * @param streamThreads stream threads of each stream service; 0: {@code HARK_STREAM_THREADS}, else
+     *                      sized to the cores and partitions ({@link dev.hark.streams.StreamApps#streamThreads})
+     * @param env           {@code HARK_STREAM_THREADS} and {@code HARK_KAFKA_STREAMS_*}, as the service mains read them
+     */
+    static Services start(ClusterConfig cluster, Path stateDir, int streamThreads, java.util.Map<String, String> env) {
         Services services = new Services();
         try {
             FeatureStreamService features = new FeatureStreamService(cluster, FeatureStreamTopology.Settings.defaults(),
-                    stateDir.resolve("feature-stream"), staticMember(FeatureStreamService.APPLICATION_ID));
+                    stateDir.resolve("feature-stream"), overrides(FeatureStreamService.APPLICATION_ID, streamThreads, env));
             features.start();
             services.add(features);
             services.streams.add(features.streams());
             ClassifierService classifier = new ClassifierService(cluster, ClassifierTopology.Settings.defaults(),
-                    stateDir.resolve("classifier-stream"), staticMember(ClassifierService.APPLICATION_ID));
+                    stateDir.resolve("classifier-stream"), overrides(ClassifierService.APPLICATION_ID, streamThreads, env));
             classifier.start();
             services.add(classifier);
             services.streams.add(classifier.streams());
@@ -63,6 +72,16 @@ final class Services implements AutoCloseable {
         Properties p = new Properties();
         p.put(org.apache.kafka.streams.StreamsConfig.consumerPrefix(
                 org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), applicationId + "-local");
+        return p;
+    }
+
+    /** Static membership, then the environment's Streams settings, then {@code --stream-threads} when given. */
+    static Properties overrides(String applicationId, int streamThreads, java.util.Map<String, String> env) {
+        Properties p = staticMember(applicationId);
+        p.putAll(dev.hark.streams.StreamApps.envOverrides(env));
+        if (streamThreads > 0) {
+            p.put(org.apache.kafka.streams.StreamsConfig.NUM_STREAM_THREADS_CONFIG, String.valueOf(streamThreads));
+        }
         return p;
     }
 

@@ -53,6 +53,12 @@ final class UpCommand implements Callable<Integer> {
                     + "share the work (default: ${DEFAULT-VALUE}). `models` always has one.")
     int partitions;
 
+    @Option(names = "--stream-threads", paramLabel = "N", defaultValue = "0",
+            description = "Stream threads of each stream service (default: $HARK_STREAM_THREADS, else one per core "
+                    + "up to the service's tasks, i.e. its input partitions). HARK_KAFKA_STREAMS_<NAME> variables "
+                    + "set any other Kafka Streams setting of both services, as for the service containers.")
+    int streamThreads;
+
     @Option(names = "--no-services", description = "Start only Kafka and the registry, not Hark's stream services.")
     boolean noServices;
 
@@ -98,7 +104,8 @@ final class UpCommand implements Callable<Integer> {
         }
         Services services;
         try {
-            services = noServices ? Services.none() : Services.start(cluster, dir.resolve("streams"));
+            services = noServices ? Services.none() : Services.start(cluster, dir.resolve("streams"), streamThreads,
+                    System.getenv());
         } catch (RuntimeException e) {
             stack.close();
             kafkaCheck.close();

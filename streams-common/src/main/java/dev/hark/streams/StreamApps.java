@@ -34,10 +34,20 @@ public final class StreamApps {
      * wait for it at all. The brokers' {@code group.min.session.timeout.ms} (6 s) is the floor.
      */
     public static final int SESSION_TIMEOUT_MS = 10_000;
+
+    /**
+     * Exactly-once commit interval of every Hark stream service: 20 ms (Kafka's EOS default is 100 ms).
+     * Measured at 10 devices, same session: clip→prediction p50 222 → 92 ms, p99 368 → 250 ms going from
+     * 100 to 20 ms (docs/benchmarks.md); the price is 5x the transactions (markers, offset commits).
+     */
+    public static final int COMMIT_INTERVAL_MS = 20;
+    /** How long a stream thread's poll waits for records (Kafka's default 100 ms): below the commit interval. */
+    public static final int POLL_MS = 10;
     public static final int HEARTBEAT_INTERVAL_MS = 3_000;
 
     /**
-     * Exactly-once v2, one stream thread, 100 ms commits, earliest offsets, 5 ms producer linger, a 10 s
+     * Exactly-once v2, stream threads sized by {@link StreamsRuntime} ({@link #streamThreads}), 20 ms commits
+     * ({@link #COMMIT_INTERVAL_MS}), 10 ms polls, earliest offsets, 5 ms producer linger, a 10 s
      * session timeout ({@link #SESSION_TIMEOUT_MS}), RocksDB memory bounded per JVM
      * ({@link dev.hark.streams.BoundedRocksDbMemory}).
      */
@@ -46,9 +56,12 @@ public final class StreamApps {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1");
-        // live audio: small commits keep end-to-end latency low under exactly-once
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        // num.stream.threads: left unset, StreamsRuntime sizes it (streamThreads) unless it is overridden
+        // live audio: under exactly-once a hop's output is visible downstream only when its transaction
+        // commits; a clip crosses two such hops before its prediction (docs/operations.md, docs/benchmarks.md)
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, String.valueOf(COMMIT_INTERVAL_MS));
+        // a poll that finds nothing must not hold back the commit of what was just processed
+        props.put(StreamsConfig.POLL_MS_CONFIG, String.valueOf(POLL_MS));
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "5");
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG),
@@ -113,7 +126,8 @@ public final class StreamApps {
 
     /**
      * What a service main reads from the environment on top of {@link #baseConfig}:
-     * {@code HARK_STREAM_THREADS} (stream threads, default 1) and {@code HARK_KAFKA_STREAMS_<NAME>}
+     * {@code HARK_STREAM_THREADS} (stream threads; default: {@link #streamThreads}, sized by
+     * {@link StreamsRuntime}) and {@code HARK_KAFKA_STREAMS_<NAME>}
      * for any Streams setting ({@code HARK_KAFKA_STREAMS_COMMIT_INTERVAL_MS=200}).
      */
     public static Properties envOverrides(java.util.Map<String, String> env) {
@@ -129,6 +143,58 @@ public final class StreamApps {
             }
         }
         return props;
+    }
+
+    /**
+     * The default number of stream threads of an instance: one per core, but no more than it has tasks
+     * (a thread without a task only adds a consumer, a transactional producer and its commits); at least one.
+     *
+     * @param cores the cores the JVM may use ({@link Runtime#availableProcessors()})
+     * @param tasks the topology's tasks ({@link #tasks}), 0 or less when unknown
+     */
+    public static int streamThreads(int cores, int tasks) {
+        return Math.max(1, Math.min(Math.max(1, cores), tasks <= 0 ? 1 : tasks));
+    }
+
+    /**
+     * The tasks of a topology: per sub-topology, the most partitions among its source topics (a
+     * sub-topology has one task per partition of its inputs), summed. Global stores are not tasks.
+     *
+     * @param partitions partitions of a topic, or null/0 when unknown (counted as 1)
+     */
+    public static int tasks(org.apache.kafka.streams.TopologyDescription topology,
+                            java.util.function.Function<String, Integer> partitions) {
+        int tasks = 0;
+        for (var sub : topology.subtopologies()) {
+            int most = 1;
+            for (var node : sub.nodes()) {
+                if (node instanceof org.apache.kafka.streams.TopologyDescription.Source source
+                        && source.topicSet() != null) {
+                    for (String topic : source.topicSet()) {
+                        Integer n = partitions.apply(topic);
+                        if (n != null && n > most) {
+                            most = n;
+                        }
+                    }
+                }
+            }
+            tasks += most;
+        }
+        return tasks;
+    }
+
+    /** The source topics of a topology's sub-topologies (not of its global stores). */
+    public static java.util.Set<String> sourceTopics(org.apache.kafka.streams.TopologyDescription topology) {
+        java.util.Set<String> topics = new java.util.TreeSet<>();
+        for (var sub : topology.subtopologies()) {
+            for (var node : sub.nodes()) {
+                if (node instanceof org.apache.kafka.streams.TopologyDescription.Source source
+                        && source.topicSet() != null) {
+                    topics.addAll(source.topicSet());
+                }
+            }
+        }
+        return topics;
     }
 
     /** {@code /health}: up while the Streams instance is RUNNING or REBALANCING; the state is the detail. */

@@ -25,6 +25,7 @@ import dev.hark.telemetry.MetricsServer;
  * The feature and classifier services hold one and add only what is theirs.
  */
 public final class StreamsRuntime {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(StreamsRuntime.class);
     private final KafkaStreams streams;
     private final DeadLetterSink deadLetters;
     private final Metrics.Handle metrics;
@@ -45,9 +46,40 @@ public final class StreamsRuntime {
         Properties all = new Properties();
         all.putAll(props);
         all.putAll(StreamSafety.handlers(stage, deadLetters));
-        this.streams = new KafkaStreams(topology.apply(new HarkSerdes(registry)), all);
+        Topology built = topology.apply(new HarkSerdes(registry));
+        if (!all.containsKey(org.apache.kafka.streams.StreamsConfig.NUM_STREAM_THREADS_CONFIG)) {
+            all.put(org.apache.kafka.streams.StreamsConfig.NUM_STREAM_THREADS_CONFIG,
+                    String.valueOf(defaultThreads(applicationId, cluster, built)));
+        }
+        this.streams = new KafkaStreams(built, all);
         streams.setUncaughtExceptionHandler(StreamSafety.restartWithBackoff(applicationId));
         this.metrics = StreamApps.metrics(streams);
+    }
+
+    /**
+     * {@link StreamApps#streamThreads}: the cores, but no more than the topology's tasks, counted from the
+     * partitions of its input topics as the cluster has them now (1 when they cannot be read in 10 s).
+     */
+    private static int defaultThreads(String applicationId, ClusterConfig cluster, Topology topology) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        var description = topology.describe();
+        Map<String, Integer> partitions = new java.util.HashMap<>();
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(cluster.clientProperties())) {
+            admin.describeTopics(StreamApps.sourceTopics(description)).topicNameValues().forEach((topic, f) -> {
+                try {
+                    partitions.put(topic, f.get(10, java.util.concurrent.TimeUnit.SECONDS).partitions().size());
+                } catch (Exception e) {
+                    log.info("{}: partitions of {} unknown ({}); counted as 1", applicationId, topic, e.toString());
+                }
+            });
+        } catch (RuntimeException e) {
+            log.info("{}: cannot read the input topics' partitions ({}); counted as 1 each", applicationId, e.toString());
+        }
+        int tasks = StreamApps.tasks(description, partitions::get);
+        int threads = StreamApps.streamThreads(cores, tasks);
+        log.info("{}: {} stream thread(s): {} core(s), {} task(s) (override: HARK_STREAM_THREADS)", applicationId,
+                threads, cores, tasks);
+        return threads;
     }
 
     public KafkaStreams streams() {

@@ -18,5 +18,6 @@ class StreamAppsEnvTest {
         assertEquals("200", overrides.get("commit.interval.ms"));
         assertFalse(overrides.containsKey("security.protocol"), "client settings are ClusterConfig's");
         assertEquals("4", StreamApps.envOverrides(Map.of("HARK_STREAM_THREADS", "4")).get("num.stream.threads"));
+        assertEquals(null, StreamApps.baseConfig("x", new dev.hark.kafka.ClusterConfig("k:9092", "http://r"), java.nio.file.Path.of("/tmp/x")).get("num.stream.threads"), "sized by StreamsRuntime unless set");
     }
 }

@@ -45,8 +45,8 @@ public final class ClassifierService implements Service {
     static Properties streamsConfig(ClusterConfig cluster, ClassifierTopology.Settings settings, Path stateDir,
                                     Properties overrides) {
         Properties props = StreamApps.baseConfig(APPLICATION_ID, cluster, stateDir);
-        // the wall-clock punctuator that closes a batch runs between polls: keep polls short
-        props.put(StreamsConfig.POLL_MS_CONFIG, String.valueOf(Math.max(1, settings.punctuateEvery().toMillis())));
+        // poll.ms: the base config's (10 ms). The punctuator that scores a batch is due every 1 ms while records
+        // arrive, so it runs right after the records of a poll are processed; polls need not be shorter.
         // models are large records: the global consumer must be able to fetch them
         props.put(StreamsConfig.globalConsumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG),
                 String.valueOf(Topics.MAX_MODEL_MESSAGE_BYTES));

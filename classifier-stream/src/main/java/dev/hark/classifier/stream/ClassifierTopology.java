@@ -58,9 +58,12 @@ public final class ClassifierTopology {
             }
         }
 
-        /** 32 records or 10 ms, whichever comes first; one intra-op thread. */
+        /**
+         * 32 records, or what one poll brought (no wait: the punctuator, due every 1 ms while records arrive,
+         * scores the batch after the poll's records are processed); one intra-op thread.
+         */
         public static Settings defaults() {
-            return new Settings(32, Duration.ofMillis(10), Duration.ofMillis(5), DigitModel.Options.defaults(),
+            return new Settings(32, Duration.ZERO, Duration.ofMillis(1), DigitModel.Options.defaults(),
                     OnlineAccuracy.DEFAULT_WINDOW, Duration.ofSeconds(30));
         }
     }
@@ -101,8 +104,10 @@ public final class ClassifierTopology {
                 FEATURES_TOPIC);
         topology.addProcessor(CLASSIFY, GuardedProcessor.of(ClassifyProcessor.STAGE, FEATURES_TOPIC, DLQ_SINK,
                 () -> new ClassifyProcessor(features, state.slot(), state.accuracy(), settings)), FEATURES_SOURCE);
+        // cached: a record is usually scored and deleted before the commit that would write it to RocksDB and
+        // the changelog (then only its deletion is written); keys are Held.storeKey (seq first), values as read
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ClassifyProcessor.STORE),
-                Serdes.Long(), Serdes.ByteArray()).withCachingDisabled(), CLASSIFY);
+                Serdes.ByteArray(), Serdes.ByteArray()).withCachingEnabled(), CLASSIFY);
         topology.addSink(PREDICTIONS_SINK, Topics.AUDIO_PREDICTIONS.name(), Serdes.String().serializer(), values, CLASSIFY);
         topology.addSink(DLQ_SINK, Topics.AUDIO_DLQ.name(), Serdes.String().serializer(), values, CLASSIFY);
         return topology;

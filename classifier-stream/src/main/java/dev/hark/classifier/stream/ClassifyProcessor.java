@@ -38,12 +38,16 @@ import dev.hark.telemetry.HarkMeters;
 /**
  * {@code audio.features} → {@code audio.predictions}, in micro-batches.
  *
- * <p>Every feature record is first written to a state store (changelogged, so under exactly-once it
- * is committed together with the input offset: a record is never acknowledged before it is scored,
- * and never scored twice). The store is flushed through the champion model when it holds
- * {@code maxBatch} records, or when its oldest record has waited {@code maxWait} (checked on every
- * record and by a wall-clock punctuator). While there is no champion, the store simply keeps the
- * records (held, logged, counted); they are scored, in arrival order, once a champion is loaded.
+ * <p>Each feature record is decoded once and appended to the batch; it is also put, as the bytes it came
+ * as, into a cached state store (changelogged, so under exactly-once it is committed together with the
+ * input offset: a record is never acknowledged before it is scored, and never scored twice). The batch is
+ * scored when it holds {@code maxBatch} records, and by a wall-clock punctuator, which Kafka Streams runs
+ * after processing the records of a poll and before committing: with {@code maxWait} 0 (the default) a
+ * batch is what one poll brought, scored without waiting for another. A scored record is deleted from the
+ * store, usually still in its cache, so only its deletion reaches RocksDB and the changelog at the commit.
+ * While there is no champion, the store simply keeps the records (held, logged, counted); they are scored,
+ * in arrival order, once a champion is loaded (decoded again: the rare path, like records restored after
+ * a restart).
  *
  * <p>A batch takes the champion once ({@link ModelSlot#acquire()}) and releases it at the end, so a
  * swap takes effect between two batches and the replaced model's session closes only after the batch
@@ -64,12 +68,16 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
     private final OnlineAccuracy accuracy;
     private final ClassifierTopology.Settings settings;
     private ProcessorContext<String, SpecificRecord> context;
-    private KeyValueStore<Long, byte[]> store;
+    private KeyValueStore<byte[], byte[]> store;
     private long nextSeq;
-    private int pending;
+    /** Records in the store that have no decoded entry in {@link #batch}: from before a restart, or held too long. */
+    private int stored;
+    /** The newest records of the store, decoded once, in arrival order (all of them after {@link #stored}). */
+    private final List<Entry> batch = new ArrayList<>();
     private long firstPendingMs;
+    private long lastRecordMs;
     private long lastHoldLogMs = Long.MIN_VALUE;
-    /** Scheduled only while records wait: an idle task has no punctuation, so no empty transactions. */
+    /** Scheduled while records arrive: an idle task has no punctuation, so no empty transactions. */
     private Cancellable punctuator;
     private Sensor predictions;
     private Sensor mismatches;
@@ -78,6 +86,10 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
     private Sensor accuracyGauges;
     /** The classifier of the champion last used (a new one when the champion changes). */
     private DigitClassifier classifier;
+
+    /** A record in the store: its store key, where it came from and its bytes, and its features once decoded. */
+    private record Entry(byte[] storeKey, Held held, LogMelFeatures features) {
+    }
 
     ClassifyProcessor(Deserializer<LogMelFeatures> features, ModelSlot slot, OnlineAccuracy accuracy,
                       ClassifierTopology.Settings settings) {
@@ -91,16 +103,16 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         this.store = context.getStateStore(STORE);
-        try (KeyValueIterator<Long, byte[]> all = store.all()) {
+        try (KeyValueIterator<byte[], byte[]> all = store.all()) {
             while (all.hasNext()) {
-                long key = all.next().key;
-                nextSeq = Math.max(nextSeq, key + 1);
-                pending++;
+                nextSeq = Math.max(nextSeq, Held.seq(all.next().key) + 1);
+                stored++;
             }
         }
         firstPendingMs = context.currentSystemTimeMs();
-        if (pending > 0) {
-            log.info("task {}: {} feature records waiting from before the restart", context.taskId(), pending);
+        lastRecordMs = firstPendingMs;
+        if (stored > 0) {
+            log.info("task {}: {} feature records waiting from before the restart", context.taskId(), stored);
         }
         String task = context.taskId().toString();
         var metrics = context.metrics();
@@ -116,11 +128,15 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
                 new org.apache.kafka.common.metrics.stats.Max());
         Sensor held = metrics.addSensor("hark-held-records-" + task, Sensor.RecordingLevel.INFO);
         held.add(new MetricName("hark-held-records", group, "feature records waiting to be scored", Map.of("task-id", task)),
-                new Gauge(() -> pending));
+                new Gauge(this::pending));
         accuracyGauges = metrics.addSensor("hark-online-accuracy", Sensor.RecordingLevel.INFO);
-        if (pending > 0) {
+        if (stored > 0) {
             schedulePunctuator();
         }
+    }
+
+    private int pending() {
+        return stored + batch.size();
     }
 
     private void schedulePunctuator() {
@@ -129,34 +145,37 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
         }
     }
 
-    private void cancelPunctuatorWhenIdle() {
-        if (pending == 0 && punctuator != null) {
-            punctuator.cancel();
-            punctuator = null;
-        }
-    }
-
+    /**
+     * Decodes the record (once), keeps it in the store (its bytes as they came; the store's cache holds them
+     * until a commit, when they are usually scored and deleted already) and in the batch; scores the batch when
+     * it is full. The punctuator scores what is left once the records polled with it have been processed.
+     */
     @Override
     public void process(Record<String, byte[]> record) {
+        Held h = held(record);
         LogMelFeatures f;
         try {
             f = RegistryRetry.call(() -> features.deserialize(ClassifierTopology.FEATURES_TOPIC, record.value()));
         } catch (HarkSerdeException e) {
-            deadLetter(held(record), e.reason().code(), e.getMessage(), e, null);
+            deadLetter(h, e.reason().code(), e.getMessage(), e, null);
             return;
         }
         var problem = InputChecks.features(f);
         if (problem.isPresent()) {
-            deadLetter(held(record), problem.get().reason(), problem.get().message(), null, null);
+            deadLetter(h, problem.get().reason(), problem.get().message(), null, null);
             return;
         }
         long now = context.currentSystemTimeMs();
-        store.put(nextSeq++, held(record).encode());
-        if (pending++ == 0) {
+        byte[] key = h.storeKey(nextSeq++);
+        store.put(key, h.value());
+        if (pending() == 0) {
             firstPendingMs = now;
-            schedulePunctuator();
         }
-        if (pending >= settings.maxBatch() || now - firstPendingMs >= settings.maxWait().toMillis()) {
+        lastRecordMs = now;
+        schedulePunctuator();
+        batch.add(new Entry(key, h, f));
+        long maxWait = settings.maxWait().toMillis();
+        if (pending() >= settings.maxBatch() || (maxWait > 0 && now - firstPendingMs >= maxWait)) {
             flush(now);
         }
     }
@@ -167,11 +186,19 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
                 m.map(x -> x.offset()).orElse(-1L), record.key(), record.value() == null ? new byte[0] : record.value());
     }
 
+    /** Scores what waits once it has waited {@code maxWait}; stops after a second without records. */
     private void punctuate(long now) {
-        if (pending > 0 && now - firstPendingMs >= settings.maxWait().toMillis()) {
+        if (pending() > 0 && now - firstPendingMs >= settings.maxWait().toMillis()) {
             flush(now);
         }
+        if (pending() == 0 && now - lastRecordMs >= IDLE_MS && punctuator != null) {
+            punctuator.cancel();
+            punctuator = null;
+        }
     }
+
+    /** How long the punctuator keeps running after the last record (so a stream of records finds it due). */
+    static final long IDLE_MS = 1_000;
 
     /** Scores everything in the store, in arrival order, with one champion; holds it all when there is none. */
     private void flush(long now) {
@@ -180,7 +207,11 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
             if (lastHoldLogMs == Long.MIN_VALUE || now - lastHoldLogMs >= settings.holdLogEvery().toMillis()) {
                 lastHoldLogMs = now;
                 log.warn("task {}: no champion model yet (none in the models topic, or none loaded): holding {} feature "
-                        + "record(s) until one arrives", context.taskId(), pending);
+                        + "record(s) until one arrives", context.taskId(), pending());
+            }
+            if (batch.size() >= settings.maxBatch()) { // held records stay in the store only, not decoded in memory
+                stored += batch.size();
+                batch.clear();
             }
             return;
         }
@@ -188,51 +219,66 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
         try {
             if (lastHoldLogMs != Long.MIN_VALUE) {
                 log.info("task {}: champion version {} is here: scoring {} held feature record(s)", context.taskId(),
-                        model.version(), pending);
+                        model.version(), pending());
                 lastHoldLogMs = Long.MIN_VALUE;
             }
-            while (true) {
-                List<KeyValue<Long, byte[]>> batch = new ArrayList<>(settings.maxBatch());
-                try (KeyValueIterator<Long, byte[]> all = store.all()) {
-                    while (all.hasNext() && batch.size() < settings.maxBatch()) {
-                        batch.add(all.next());
+            if (stored > 0) {
+                // the rare path (records from before a restart, or held): everything from the store, decoded again
+                stored += batch.size();
+                batch.clear();
+                while (true) {
+                    List<Entry> fromStore = new ArrayList<>(settings.maxBatch());
+                    try (KeyValueIterator<byte[], byte[]> all = store.all()) {
+                        while (all.hasNext() && fromStore.size() < settings.maxBatch()) {
+                            var kv = all.next();
+                            fromStore.add(new Entry(kv.key, Held.fromStore(kv.key, kv.value), null));
+                        }
                     }
+                    if (fromStore.isEmpty()) {
+                        break;
+                    }
+                    scoreAndDelete(fromStore, model, now);
                 }
-                if (batch.isEmpty()) {
-                    break;
-                }
-                score(batch, model, now);
-                for (KeyValue<Long, byte[]> kv : batch) {
-                    store.delete(kv.key);
-                }
+                stored = 0;
             }
-            pending = 0;
-            cancelPunctuatorWhenIdle();
+            for (int from = 0; from < batch.size(); from += settings.maxBatch()) {
+                scoreAndDelete(batch.subList(from, Math.min(batch.size(), from + settings.maxBatch())), model, now);
+            }
+            batch.clear();
         } finally {
             model.release();
         }
     }
 
-    private void score(List<KeyValue<Long, byte[]>> batch, DigitModel model, long now) {
+    private void scoreAndDelete(List<Entry> entries, DigitModel model, long now) {
+        score(entries, model, now);
+        for (Entry e : entries) {
+            store.delete(e.storeKey());
+        }
+    }
+
+    private void score(List<Entry> batch, DigitModel model, long now) {
         if (classifier == null || classifier.model() != model) {
             classifier = new DigitClassifier(model);
         }
         List<Held> ok = new ArrayList<>(batch.size());
         List<LogMelFeatures> okFeatures = new ArrayList<>(batch.size());
-        for (KeyValue<Long, byte[]> kv : batch) {
-            Held h = Held.decode(kv.value);
-            LogMelFeatures f;
-            try {
-                f = RegistryRetry.call(() -> features.deserialize(ClassifierTopology.FEATURES_TOPIC, h.value()));
-            } catch (HarkSerdeException e) {
-                deadLetter(h, e.reason().code(), e.getMessage(), e, null);
-                continue;
+        for (Entry e : batch) {
+            Held h = e.held();
+            LogMelFeatures f = e.features();
+            if (f == null) {
+                try {
+                    f = RegistryRetry.call(() -> features.deserialize(ClassifierTopology.FEATURES_TOPIC, h.value()));
+                } catch (HarkSerdeException ex) {
+                    deadLetter(h, ex.reason().code(), ex.getMessage(), ex, null);
+                    continue;
+                }
             }
             try {
                 classifier.checkFeatures(f.getFeatureConfigId());
-            } catch (DigitClassifier.FeatureMismatchException e) {
+            } catch (DigitClassifier.FeatureMismatchException ex) {
                 mismatches.record();
-                deadLetter(h, "config-mismatch", "clip " + f.getClipId() + " has " + e.getMessage(), null, f);
+                deadLetter(h, "config-mismatch", "clip " + f.getClipId() + " has " + ex.getMessage(), null, f);
                 continue;
             }
             int values = f.getNMels() * f.getNFrames();
