@@ -58,6 +58,11 @@ class ChunkSegmentationProcessorTest {
                 Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
+        KeyValueStore<String, byte[]> pieces = Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(ChunkSegmentationProcessor.PIECES_STORE), Serdes.String(), Serdes.ByteArray())
+                .withLoggingDisabled().build();
+        pieces.init(context.getStateStoreContext(), pieces);
+        context.addStateStore(pieces);
         context.setCurrentSystemTimeMs(t0);
         processor = new ChunkSegmentationProcessor(serdes.reader(Topics.AUDIO_CHUNKS), DeviceAudio.Settings.defaults(),
                 PUNCTUATE_EVERY);
