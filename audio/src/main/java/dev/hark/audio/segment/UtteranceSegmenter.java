@@ -41,15 +41,20 @@ public final class UtteranceSegmenter {
     // the open utterance, if any
     private boolean speaking;
     private int loudRun;
-    private short[] utterance = new short[0];
-    private int utteranceLength;
+    private OpenAudio utterance;
     private long utteranceStart;
     private long lastActiveEnd; // absolute end of the last frame above the sustain threshold
     private int quietRun;
     private double peakDb;
 
     public UtteranceSegmenter(SegmenterConfig config, int sampleRate, long startSample) {
+        this(config, sampleRate, startSample, OpenAudio.inMemory());
+    }
+
+    /** @param openAudio where the open utterance's samples are kept (empty) */
+    public UtteranceSegmenter(SegmenterConfig config, int sampleRate, long startSample, OpenAudio openAudio) {
         this.config = config;
+        this.utterance = openAudio;
         this.sampleRate = sampleRate;
         this.frameSamples = config.frameSamples(sampleRate);
         this.cursor = startSample;
@@ -99,7 +104,7 @@ public final class UtteranceSegmenter {
         if (speaking) {
             // include the partial frame: the device stopped mid-frame
             append(partial, 0, partial.length);
-            long end = utteranceStart + utteranceLength;
+            long end = utteranceStart + utterance.length();
             emit(end, Utterance.Ending.FLUSH, done);
         }
         cursor += partial.length;
@@ -150,14 +155,13 @@ public final class UtteranceSegmenter {
             }
             if (quietRun * config.frameMs() >= config.hangoverMs()) {
                 long end = Math.min(lastActiveEnd + config.samples(config.postRollMs(), sampleRate),
-                        utteranceStart + utteranceLength);
+                        utteranceStart + utterance.length());
                 emit(end, Utterance.Ending.SILENCE, done);
-            } else if (utteranceLength >= config.samples(config.maxUtteranceMs(), sampleRate)) {
-                emit(utteranceStart + utteranceLength, Utterance.Ending.MAX_LENGTH, done);
+            } else if (utterance.length() >= config.samples(config.maxUtteranceMs(), sampleRate)) {
+                emit(utteranceStart + utterance.length(), Utterance.Ending.MAX_LENGTH, done);
                 // still speaking: the next clip starts right here
                 speaking = true;
                 utteranceStart = cursor;
-                utteranceLength = 0;
                 lastActiveEnd = cursor;
                 quietRun = 0;
             }
@@ -184,7 +188,6 @@ public final class UtteranceSegmenter {
         int from = (int) (start - historyStart);
         speaking = true;
         utteranceStart = start;
-        utteranceLength = 0;
         append(history, from, history.length - from);
         lastActiveEnd = onsetEnd;
         quietRun = 0;
@@ -195,20 +198,17 @@ public final class UtteranceSegmenter {
 
     private void emit(long end, Utterance.Ending ending, List<Utterance> done) {
         int length = (int) (end - utteranceStart);
+        short[] all = utterance.samples();
+        utterance.clear();
         if (length >= config.samples(config.minUtteranceMs(), sampleRate)) {
-            done.add(new Utterance(utteranceStart, Arrays.copyOf(utterance, length), sampleRate, ending));
+            done.add(new Utterance(utteranceStart, length == all.length ? all : Arrays.copyOf(all, length), sampleRate, ending));
         }
         // what followed the end (the rest of the hangover) becomes history for the next onset
-        int rest = utteranceLength - length;
-        history = Arrays.copyOfRange(utterance, length, length + rest);
+        history = Arrays.copyOfRange(all, length, all.length);
         historyStart = end;
         trimHistory();
         speaking = false;
         loudRun = 0;
-        utteranceLength = 0;
-        if (utterance.length > 4 * config.samples(config.maxUtteranceMs(), sampleRate)) {
-            utterance = new short[0];
-        }
     }
 
     private void remember(short[] pcm, int offset, long frameStart) {
@@ -229,11 +229,7 @@ public final class UtteranceSegmenter {
     }
 
     private void append(short[] pcm, int offset, int length) {
-        if (utteranceLength + length > utterance.length) {
-            utterance = Arrays.copyOf(utterance, Math.max(utteranceLength + length, utterance.length * 2 + frameSamples));
-        }
-        System.arraycopy(pcm, offset, utterance, utteranceLength, length);
-        utteranceLength += length;
+        utterance.append(pcm, offset, length);
     }
 
     static double levelDb(short[] pcm, int offset, int length) {
@@ -254,10 +250,22 @@ public final class UtteranceSegmenter {
 
     // ---- state persistence (the stream's per-device store) ----
 
+    /** With the open utterance's samples inline. */
     private static final int FORMAT = 1;
+    /** Without them: they are kept in the {@link OpenAudio} (elsewhere). */
+    private static final int FORMAT_WITHOUT_AUDIO = 2;
 
+    /** The whole state, the open utterance's samples included. */
     public void writeTo(DataOutput out) throws IOException {
-        out.writeByte(FORMAT);
+        writeTo(out, true);
+    }
+
+    /**
+     * The state; with {@code withAudio} false, all but the open utterance's samples, which its
+     * {@link OpenAudio} keeps (a few kilobytes at most: partial frame, pre-roll, level history).
+     */
+    public void writeTo(DataOutput out, boolean withAudio) throws IOException {
+        out.writeByte(withAudio ? FORMAT : FORMAT_WITHOUT_AUDIO);
         out.writeInt(sampleRate);
         out.writeLong(cursor);
         out.writeDouble(floorDb);
@@ -266,7 +274,10 @@ public final class UtteranceSegmenter {
         out.writeLong(historyStart);
         out.writeBoolean(speaking);
         out.writeInt(loudRun);
-        writeShorts(out, utterance, utteranceLength);
+        if (withAudio) {
+            short[] open = utterance.samples();
+            writeShorts(out, open, open.length);
+        }
         out.writeLong(utteranceStart);
         out.writeLong(lastActiveEnd);
         out.writeInt(quietRun);
@@ -280,21 +291,31 @@ public final class UtteranceSegmenter {
     }
 
     public static UtteranceSegmenter readFrom(DataInput in, SegmenterConfig config) throws IOException {
+        return readFrom(in, config, OpenAudio.inMemory());
+    }
+
+    /**
+     * Reads either form. {@code openAudio} holds the open utterance's samples when they were written
+     * without; when they were written inline, they are appended to it (it must then be empty).
+     */
+    public static UtteranceSegmenter readFrom(DataInput in, SegmenterConfig config, OpenAudio openAudio) throws IOException {
         int format = in.readByte();
-        if (format != FORMAT) {
+        if (format != FORMAT && format != FORMAT_WITHOUT_AUDIO) {
             throw new IOException("unknown segmenter state format " + format);
         }
         int rate = in.readInt();
         long cursor = in.readLong();
-        UtteranceSegmenter s = new UtteranceSegmenter(config, rate, cursor);
+        UtteranceSegmenter s = new UtteranceSegmenter(config, rate, cursor, openAudio);
         s.floorDb = in.readDouble();
         s.partial = readShorts(in);
         s.history = readShorts(in);
         s.historyStart = in.readLong();
         s.speaking = in.readBoolean();
         s.loudRun = in.readInt();
-        s.utterance = readShorts(in);
-        s.utteranceLength = s.utterance.length;
+        if (format == FORMAT) {
+            short[] open = readShorts(in);
+            openAudio.append(open, 0, open.length);
+        }
         s.utteranceStart = in.readLong();
         s.lastActiveEnd = in.readLong();
         s.quietRun = in.readInt();

@@ -1,5 +1,6 @@
 package dev.hark.features.segment;
 
+import dev.hark.audio.segment.OpenAudio;
 import dev.hark.audio.segment.SegmenterConfig;
 import dev.hark.audio.segment.Utterance;
 import dev.hark.audio.segment.UtteranceSegmenter;
@@ -19,6 +20,11 @@ import dev.hark.schemas.input.InputLimits;
  * Everything the stream remembers about one device: its session, the reassembly buffer, the
  * segmenter, and when it last sent anything. Turns chunks (and the passing of wall-clock time)
  * into utterances. Plain state with a byte form for the state store; no Kafka in here.
+ *
+ * <p>Two byte forms. {@link #toBytes()} is the whole state in one value. The stream uses the split form,
+ * where a chunk costs what the chunk holds: a small header ({@link #encodeHeader()}: session, reassembly,
+ * segmenter scalars, pre-roll and level history, waiting chunks) and the open utterance's samples as
+ * {@link AudioPieces} appended one per chunk ({@link #savePieces()}), read back only when it closes.
  *
  * <p>Gaps (audio that never arrived): up to {@link Settings#fillGapMs()} are filled with silence, so a
  * chunk lost mid-word does not split the word; a longer gap closes any open utterance (the clip
@@ -64,9 +70,15 @@ public final class DeviceAudio {
     private long lastArrivalMs;
     private long anchorSample;
     private long anchorCapturedMs;
+    private final OpenAudio openAudio;
 
     public DeviceAudio(Settings settings) {
+        this(settings, OpenAudio.inMemory());
+    }
+
+    private DeviceAudio(Settings settings, OpenAudio openAudio) {
         this.settings = settings;
+        this.openAudio = openAudio;
     }
 
     public String sessionId() {
@@ -100,7 +112,7 @@ public final class DeviceAudio {
             sessionId = session;
             sampleRate = rate;
             reassembler = new ChunkReassembler(settings.maxPendingChunks(), settings.maxWaitMs());
-            segmenter = new UtteranceSegmenter(settings.segmenter(), rate, startSample);
+            segmenter = new UtteranceSegmenter(settings.segmenter(), rate, startSample, openAudio);
             anchorSample = startSample;
             anchorCapturedMs = capturedAtMs;
         } else if (rate != sampleRate) {
@@ -214,8 +226,17 @@ public final class DeviceAudio {
         return bytes.toByteArray();
     }
 
+    /**
+     * Either form; from a header ({@link #encodeHeader()}) without its pieces, the state can be looked at
+     * but not fed (the open utterance's samples are elsewhere).
+     */
     public static DeviceAudio fromBytes(byte[] data, Settings settings) {
-        DeviceAudio d = new DeviceAudio(settings);
+        return data != null && data.length > 0 && data[0] == HEADER_FORMAT ? load(data, settings, null)
+                : fromFullBytes(data, settings, OpenAudio.inMemory());
+    }
+
+    private static DeviceAudio fromFullBytes(byte[] data, Settings settings, OpenAudio openAudio) {
+        DeviceAudio d = new DeviceAudio(settings, openAudio);
         if (data == null) {
             return d;
         }
@@ -231,11 +252,115 @@ public final class DeviceAudio {
                 d.anchorSample = in.readLong();
                 d.anchorCapturedMs = in.readLong();
                 d.reassembler = ChunkReassembler.readFrom(in, settings.maxPendingChunks(), settings.maxWaitMs());
-                d.segmenter = UtteranceSegmenter.readFrom(in, settings.segmenter());
+                d.segmenter = UtteranceSegmenter.readFrom(in, settings.segmenter(), openAudio);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("corrupt device state: " + e.getMessage(), e);
         }
         return d;
+    }
+
+    // ---- the split form: a header, and the open utterance as pieces ----
+
+    private static final int HEADER_FORMAT = 2;
+    private static final int OPEN_FLAG = 1;
+
+    /**
+     * The device's state from its header and its pieces; {@code header} null is a new device. A header in
+     * the whole-state form ({@link #toBytes()}) is read too: its open utterance is written as a piece by
+     * the next {@link #savePieces()}.
+     *
+     * @param pieces the device's pieces; null only to look at the header
+     */
+    public static DeviceAudio load(byte[] header, Settings settings, AudioPieces.Store pieces) {
+        if (header == null || header.length == 0 || header[0] != HEADER_FORMAT) {
+            if (header != null && header.length == 0) {
+                throw new UncheckedIOException(new IOException("corrupt device state: empty"));
+            }
+            return fromFullBytes(header, settings, new AudioPieces(pieces, 0, 0));
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(header))) {
+            in.readByte();
+            in.readByte();
+            long lastArrival = in.readLong();
+            int stored = in.readInt();
+            int storedSamples = in.readInt();
+            if (stored < 0 || storedSamples < 0) {
+                throw new IOException("negative piece count");
+            }
+            DeviceAudio d = new DeviceAudio(settings, new AudioPieces(pieces, stored, storedSamples));
+            d.lastArrivalMs = lastArrival;
+            if (in.readBoolean()) {
+                d.sessionId = in.readUTF();
+                d.sampleRate = in.readInt();
+                d.anchorSample = in.readLong();
+                d.anchorCapturedMs = in.readLong();
+                d.reassembler = ChunkReassembler.readFrom(in, settings.maxPendingChunks(), settings.maxWaitMs());
+                d.segmenter = UtteranceSegmenter.readFrom(in, settings.segmenter(), d.openAudio);
+            } else if (stored != 0) {
+                throw new IOException("audio without a session");
+            }
+            if (in.available() != 0) {
+                throw new IOException(in.available() + " bytes too many");
+            }
+            return d;
+        } catch (IOException e) {
+            throw new UncheckedIOException("corrupt device state: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The header as it will be once {@link #savePieces()} has run: everything but the open utterance's
+     * samples, so its size does not grow with the utterance. Its first bytes say whether the device has
+     * audio open ({@link #openIn}) and when it last sent ({@link #lastArrivalIn}) without decoding the rest.
+     */
+    public byte[] encodeHeader() {
+        AudioPieces pieces = (AudioPieces) openAudio;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(HEADER_FORMAT);
+            out.writeByte(hasOpenAudio() ? OPEN_FLAG : 0);
+            out.writeLong(lastArrivalMs);
+            out.writeInt(pieces.piecesAfterSave());
+            out.writeInt(pieces.length());
+            out.writeBoolean(sessionId != null);
+            if (sessionId != null) {
+                out.writeUTF(sessionId);
+                out.writeInt(sampleRate);
+                out.writeLong(anchorSample);
+                out.writeLong(anchorCapturedMs);
+                reassembler.writeTo(out);
+                segmenter.writeTo(out, false);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Writes the audio appended since the state was loaded as one piece, and deletes closed utterances' pieces. */
+    public void savePieces() {
+        ((AudioPieces) openAudio).save();
+    }
+
+    /** Bytes of open-utterance audio (in pieces or not yet saved). */
+    public long openAudioBytes() {
+        return 2L * openAudio.length();
+    }
+
+    /** Whether the device whose header this is has audio open, read from the header's first bytes. */
+    public static boolean openIn(byte[] header, Settings settings) {
+        if (header.length >= 2 && header[0] == HEADER_FORMAT) {
+            return (header[1] & OPEN_FLAG) != 0;
+        }
+        return fromBytes(header, settings).hasOpenAudio();
+    }
+
+    /** When the device whose header this is last sent, read from the header's first bytes. */
+    public static long lastArrivalIn(byte[] header, Settings settings) {
+        if (header.length >= 10 && header[0] == HEADER_FORMAT) {
+            return java.nio.ByteBuffer.wrap(header, 2, 8).getLong();
+        }
+        return fromBytes(header, settings).lastArrivalMs();
     }
 }

@@ -19,6 +19,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 import dev.hark.avro.AudioChunk;
 import dev.hark.avro.AudioClip;
+import dev.hark.features.segment.AudioPieces;
 import dev.hark.features.segment.DeviceAudio;
 import dev.hark.audio.segment.Utterance;
 import dev.hark.kafka.DeadLetters;
@@ -36,12 +37,19 @@ import dev.hark.telemetry.HarkMeters;
  * device that stopped sending, and releases chunks that waited too long for a lost one: event time
  * alone would leave them open until the device speaks again.
  *
+ * <p>State, per device ({@link DeviceAudio}'s split form): a small header in {@link #STORE}, and the open
+ * utterance's samples as one piece per chunk in {@link #PIECES_STORE} (key {@code deviceId/index}), read back
+ * only when the utterance is cut; a chunk costs work in proportion to the chunk. Both stores are written
+ * in the task that reads the chunk, so their changelogs commit with its offset (exactly once). The only
+ * thing kept in memory, which devices have audio open, is rebuilt from the headers in {@link #init}.
+ *
  * <p>Every chunk is absorbed into its device's audio, dropped as a counted duplicate, or dead-lettered
  * with the reason.
  */
 final class ChunkSegmentationProcessor implements Processor<String, byte[], String, SpecificRecord> {
     static final String STAGE = "feature-stream.chunks";
     static final String STORE = "device-audio";
+    static final String PIECES_STORE = "device-audio-pieces";
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ChunkSegmentationProcessor.class);
 
     private final Deserializer<AudioChunk> chunks;
@@ -49,6 +57,13 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
     private final Duration punctuateEvery;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, byte[]> store;
+    private KeyValueStore<String, byte[]> pieces;
+    /**
+     * Devices whose header says they have audio open (an utterance or waiting chunks): what the timer
+     * looks at. Derived from the store: rebuilt in {@link #init}, may hold a device no longer open (the
+     * timer then drops it), never lacks one that is.
+     */
+    private final java.util.Set<String> open = new java.util.LinkedHashSet<>();
     private Sensor duplicates;
     private Sensor gaps;
     private Sensor clips;
@@ -76,6 +91,21 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         this.store = context.getStateStore(STORE);
+        this.pieces = context.getStateStore(PIECES_STORE);
+        open.clear();
+        deviceCaptureEndMs.clear();
+        try (KeyValueIterator<String, byte[]> all = store.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, byte[]> entry = all.next();
+                try {
+                    if (DeviceAudio.openIn(entry.value, settings)) {
+                        open.add(entry.key);
+                    }
+                } catch (RuntimeException e) {
+                    open.add(entry.key); // the timer deals with it
+                }
+            }
+        }
         String task = context.taskId().toString();
         duplicates = context.metrics().addRateTotalSensor("hark-segmenter", task, "duplicate-chunks",
                 org.apache.kafka.common.metrics.Sensor.RecordingLevel.INFO);
@@ -104,17 +134,27 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
         }
         String device = chunk.getDeviceId();
         long now = context.currentSystemTimeMs();
+        short[] pcm = toShorts(chunk.getPcm());
         DeviceAudio audio = load(device, now);
         DeviceAudio.Result result;
-        byte[] state;
+        byte[] header;
         try {
-            result = audio.accept(chunk.getSessionId(), chunk.getSequence(), chunk.getStartSample(),
-                    chunk.getSampleRate(), toShorts(chunk.getPcm()), chunk.getCapturedAtMs().toEpochMilli(), now);
-            state = audio.toBytes();
-            if (state.length > InputLimits.MAX_DEVICE_STATE_BYTES) {
+            try {
+                result = audio.accept(chunk.getSessionId(), chunk.getSequence(), chunk.getStartSample(),
+                        chunk.getSampleRate(), pcm, chunk.getCapturedAtMs().toEpochMilli(), now);
+            } catch (AudioPieces.DamagedAudio e) {
+                // the open utterance could not be read back to cut it: as for a header that does not decode
+                dropState(device, store.get(device), e, now);
+                audio = DeviceAudio.load(null, settings, piecesOf(device));
+                result = audio.accept(chunk.getSessionId(), chunk.getSequence(), chunk.getStartSample(),
+                        chunk.getSampleRate(), pcm, chunk.getCapturedAtMs().toEpochMilli(), now);
+            }
+            header = audio.encodeHeader();
+            long size = header.length + audio.openAudioBytes();
+            if (size > InputLimits.MAX_DEVICE_STATE_BYTES) {
                 // cannot happen within the input limits; if it ever does, the chunk is refused, not the stream
                 throw new DeviceAudio.RejectedChunk("state-too-large", "taking this chunk would make device " + device
-                        + "'s state " + state.length + " bytes, over the limit of " + InputLimits.MAX_DEVICE_STATE_BYTES);
+                        + "'s state " + size + " bytes, over the limit of " + InputLimits.MAX_DEVICE_STATE_BYTES);
             }
         } catch (DeviceAudio.RejectedChunk e) {
             deadLetter(record, e.reason(), e.getMessage(), e, chunk);
@@ -126,7 +166,7 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
         if (result.gapSamples() > 0) {
             gaps.record(result.gapSamples());
         }
-        store.put(device, state);
+        save(device, audio, header);
         lastRecordWallMs = now;
         long end = chunk.getCapturedAtMs().toEpochMilli() + chunk.getPcm().remaining() / 2 * 1000L / chunk.getSampleRate();
         deviceCaptureEndMs.put(device, end);
@@ -143,17 +183,54 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
     private DeviceAudio load(String device, long now) {
         byte[] bytes = store.get(device);
         try {
-            return DeviceAudio.fromBytes(bytes, settings);
+            return DeviceAudio.load(bytes, settings, piecesOf(device));
         } catch (RuntimeException e) {
             dropState(device, bytes, e, now);
-            return new DeviceAudio(settings);
+            return DeviceAudio.load(null, settings, piecesOf(device));
         }
+    }
+
+    /** Pieces first, then the header that names them: the two change together, in this task's transaction. */
+    private void save(String device, DeviceAudio audio, byte[] header) {
+        audio.savePieces();
+        store.put(device, header);
+        if (audio.hasOpenAudio()) {
+            open.add(device);
+        } else {
+            open.remove(device);
+        }
+    }
+
+    /** The key of a device's piece: injective, as the index after the last '/' has no '/'. */
+    static String pieceKey(String device, int index) {
+        return device + "/" + index;
+    }
+
+    private AudioPieces.Store piecesOf(String device) {
+        return new AudioPieces.Store() {
+            @Override
+            public byte[] get(int index) {
+                return pieces.get(pieceKey(device, index));
+            }
+
+            @Override
+            public void put(int index, byte[] piece) {
+                pieces.put(pieceKey(device, index), piece);
+            }
+
+            @Override
+            public void delete(int index) {
+                pieces.delete(pieceKey(device, index));
+            }
+        };
     }
 
     private void dropState(String device, byte[] bytes, RuntimeException e, long now) {
         log.error("device {}: its stored state cannot be used and is reset: {}", device, e.toString());
         store.delete(device);
+        open.remove(device);
         deviceCaptureEndMs.remove(device);
+        // its pieces past those a new state writes are never read; those it writes replace the rest
         var origin = new DeadLetters.Origin(context.applicationId() + "-" + STORE + "-changelog", null, null, now,
                 device.getBytes(java.nio.charset.StandardCharsets.UTF_8), bytes);
         context.forward(new Record<String, SpecificRecord>(DeadLetters.key(device), DeadLetters.of(STAGE,
@@ -190,51 +267,58 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
      * ids cannot grow the store without bound.
      */
     private void tick(long now) {
-        boolean sweep = now - lastSweepMs >= SWEEP_EVERY_MS;
-        if (sweep) {
+        if (now - lastSweepMs >= SWEEP_EVERY_MS) {
             lastSweepMs = now;
+            sweep(now);
         }
-        List<KeyValue<String, byte[]>> changed = new java.util.ArrayList<>();
+        for (String device : open.toArray(new String[0])) {
+            byte[] before = store.get(device);
+            DeviceAudio audio;
+            List<DeviceAudio.Cut> closed;
+            byte[] after;
+            try {
+                audio = DeviceAudio.load(before, settings, piecesOf(device));
+                if (before == null || !audio.hasOpenAudio()) {
+                    open.remove(device);
+                    continue;
+                }
+                boolean wasSpeaking = audio.speaking();
+                closed = audio.onTimer(now, mayBeIdle(device, now));
+                if (wasSpeaking && !audio.speaking()) {
+                    idleCloses.record();
+                }
+                after = audio.encodeHeader();
+            } catch (RuntimeException e) {
+                dropState(device, before, e, now);
+                continue;
+            }
+            if (!closed.isEmpty() || !java.util.Arrays.equals(after, before)) {
+                save(device, audio, after);
+                emit(device, closed, now);
+            }
+        }
+    }
+
+    /** Forgets devices silent for {@link InputLimits#FORGET_DEVICE_AFTER_MS} with nothing open (headers' first bytes only). */
+    private void sweep(long now) {
         List<String> forgotten = new java.util.ArrayList<>();
-        Map<String, RuntimeException> broken = new java.util.LinkedHashMap<>();
-        Map<String, byte[]> brokenState = new java.util.HashMap<>();
-        Map<String, List<DeviceAudio.Cut>> cuts = new java.util.LinkedHashMap<>();
         try (KeyValueIterator<String, byte[]> all = store.all()) {
             while (all.hasNext()) {
                 KeyValue<String, byte[]> entry = all.next();
                 try {
-                    DeviceAudio audio = DeviceAudio.fromBytes(entry.value, settings);
-                    if (!audio.hasOpenAudio()) {
-                        if (sweep && now - audio.lastArrivalMs() >= InputLimits.FORGET_DEVICE_AFTER_MS) {
-                            forgotten.add(entry.key);
-                        }
-                        continue;
-                    }
-                    boolean wasSpeaking = audio.speaking();
-                    List<DeviceAudio.Cut> closed = audio.onTimer(now, mayBeIdle(entry.key, now));
-                    if (wasSpeaking && !audio.speaking()) {
-                        idleCloses.record();
-                    }
-                    byte[] after = audio.toBytes();
-                    if (!closed.isEmpty() || !java.util.Arrays.equals(after, entry.value)) {
-                        changed.add(KeyValue.pair(entry.key, after));
-                        cuts.put(entry.key, closed);
+                    if (!DeviceAudio.openIn(entry.value, settings)
+                            && now - DeviceAudio.lastArrivalIn(entry.value, settings) >= InputLimits.FORGET_DEVICE_AFTER_MS) {
+                        forgotten.add(entry.key);
                     }
                 } catch (RuntimeException e) {
-                    broken.put(entry.key, e);
-                    brokenState.put(entry.key, entry.value);
+                    open.add(entry.key); // the timer drops it as unusable
                 }
             }
-        }
-        for (KeyValue<String, byte[]> entry : changed) {
-            store.put(entry.key, entry.value);
-            emit(entry.key, cuts.get(entry.key), now);
         }
         for (String device : forgotten) {
             store.delete(device);
             deviceCaptureEndMs.remove(device);
         }
-        broken.forEach((device, e) -> dropState(device, brokenState.get(device), e, now));
     }
 
     /** How often the timer looks for devices to forget. */

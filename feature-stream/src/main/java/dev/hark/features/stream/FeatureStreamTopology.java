@@ -70,6 +70,11 @@ public final class FeatureStreamTopology {
                 // per commit instead of ten times a second per device
                 .withCachingEnabled(),
                 SEGMENTER);
+        // the open utterances' audio, one entry per chunk (deviceId/index), read back when an utterance is cut
+        topology.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(ChunkSegmentationProcessor.PIECES_STORE), Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled(),
+                SEGMENTER);
         topology.addSink(CLIPS_SINK, Topics.AUDIO_CLIPS.name(), Serdes.String().serializer(), values, SEGMENTER);
 
         topology.addSource(CLIPS_SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),

@@ -58,6 +58,11 @@ class ChunkSegmentationProcessorTest {
                 Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
+        KeyValueStore<String, byte[]> pieces = Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore(ChunkSegmentationProcessor.PIECES_STORE), Serdes.String(), Serdes.ByteArray())
+                .withLoggingDisabled().build();
+        pieces.init(context.getStateStoreContext(), pieces);
+        context.addStateStore(pieces);
         context.setCurrentSystemTimeMs(t0);
         processor = new ChunkSegmentationProcessor(serdes.reader(Topics.AUDIO_CHUNKS), DeviceAudio.Settings.defaults(),
                 PUNCTUATE_EVERY);
@@ -141,6 +146,35 @@ class ChunkSegmentationProcessorTest {
         CapturedPunctuator p = punctuator();
         assertEquals(PUNCTUATE_EVERY, p.getInterval());
         assertEquals(PunctuationType.WALL_CLOCK_TIME, p.getType());
+    }
+
+    @Test
+    void aNewProcessorOverTheSameStoresFindsTheOpenWordAndCutsIt() {
+        Signals audio = new Signals().noise(500);
+        int word = audio.length();
+        audio.word(400);
+        long last = send("hall", audio.pcm());
+        assertTrue(context.forwarded().isEmpty(), "the word is still open");
+        KeyValueStore<String, byte[]> pieces = context.getStateStore(ChunkSegmentationProcessor.PIECES_STORE);
+        assertTrue(pieces.approximateNumEntries() > 1, "the open word is in pieces, one per chunk");
+
+        // the task restarts: a new processor, the stores as restored from their changelogs
+        MockProcessorContext<String, SpecificRecord> restarted = new MockProcessorContext<>();
+        restarted.addStateStore(store);
+        restarted.addStateStore(pieces);
+        ChunkSegmentationProcessor again = new ChunkSegmentationProcessor(serdes.reader(Topics.AUDIO_CHUNKS),
+                DeviceAudio.Settings.defaults(), PUNCTUATE_EVERY);
+        again.init(restarted);
+        long now = last + DeviceAudio.Settings.defaults().idleCloseMs();
+        restarted.setCurrentSystemTimeMs(now);
+        restarted.scheduledPunctuators().get(0).getPunctuator().punctuate(now);
+        List<AudioClip> clips = restarted.forwarded().stream().map(f -> (AudioClip) f.record().value()).toList();
+        assertEquals(1, clips.size(), restarted.forwarded().toString());
+        AudioClip clip = clips.get(0);
+        assertTrue(clip.getStartSample() <= word && clip.getEndSample() >= audio.length() - Signals.samples(60));
+        assertArrayEquals(Arrays.copyOfRange(audio.pcm(), (int) (long) clip.getStartSample(), (int) (long) clip.getEndSample()),
+                ChunkSegmentationProcessor.toShorts(clip.getPcm()), "the device's own audio, read back from its pieces");
+        assertEquals(0, pieces.approximateNumEntries(), "a cut word leaves no pieces");
     }
 
     @Test

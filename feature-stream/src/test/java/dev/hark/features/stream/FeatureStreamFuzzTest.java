@@ -65,6 +65,12 @@ class FeatureStreamFuzzTest {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "feature-stream-fuzz");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        // its own state directory: the default one under /tmp is shared by every build on the machine
+        try {
+            props.put(StreamsConfig.STATE_DIR_CONFIG, java.nio.file.Files.createTempDirectory("feature-stream-fuzz").toString());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         return new TopologyTestDriver(FeatureStreamTopology.build(FeatureStreamTopology.Settings.defaults(), serdes),
                 props, T0);
     }
