@@ -80,6 +80,13 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
      * clock alone decides, as it does when the task is idle.
      */
     private final Map<String, Long> deviceCaptureEndMs = new java.util.HashMap<>();
+    /**
+     * Devices restored with audio open whose next chunk has not been processed since: the time the
+     * service was down is not silence, so the timer leaves them alone until their chunks come (or they
+     * stay away {@link #QUIET_TASK_FACTOR} idle times, and have really gone).
+     */
+    private final java.util.Set<String> awaitingAfterRestore = new java.util.HashSet<>();
+    private long restoredAtMs;
 
     ChunkSegmentationProcessor(Deserializer<AudioChunk> chunks, DeviceAudio.Settings settings, Duration punctuateEvery) {
         this.chunks = chunks;
@@ -94,6 +101,8 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
         this.pieces = context.getStateStore(PIECES_STORE);
         open.clear();
         deviceCaptureEndMs.clear();
+        awaitingAfterRestore.clear();
+        restoredAtMs = context.currentSystemTimeMs();
         try (KeyValueIterator<String, byte[]> all = store.all()) {
             while (all.hasNext()) {
                 KeyValue<String, byte[]> entry = all.next();
@@ -115,6 +124,7 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
                 org.apache.kafka.common.metrics.Sensor.RecordingLevel.INFO);
         idleCloses = context.metrics().addRateTotalSensor("hark-segmenter", task, "idle-closes",
                 org.apache.kafka.common.metrics.Sensor.RecordingLevel.INFO);
+        awaitingAfterRestore.addAll(open);
         context.schedule(punctuateEvery, PunctuationType.WALL_CLOCK_TIME, this::tick);
     }
 
@@ -168,6 +178,7 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
         }
         save(device, audio, header);
         lastRecordWallMs = now;
+        awaitingAfterRestore.remove(device);
         long end = chunk.getCapturedAtMs().toEpochMilli() + chunk.getPcm().remaining() / 2 * 1000L / chunk.getSampleRate();
         deviceCaptureEndMs.put(device, end);
         latestCaptureMs = Math.max(latestCaptureMs, end);
@@ -249,6 +260,12 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
      */
     private boolean mayBeIdle(String device, long now) {
         long idle = settings.idleCloseMs();
+        if (awaitingAfterRestore.contains(device)) {
+            if (now - restoredAtMs < QUIET_TASK_FACTOR * idle) {
+                return false;
+            }
+            awaitingAfterRestore.remove(device);
+        }
         boolean quietTask = now - lastRecordWallMs >= QUIET_TASK_FACTOR * idle;
         boolean behind = lastLagMs > idle;
         if (quietTask || !behind) {

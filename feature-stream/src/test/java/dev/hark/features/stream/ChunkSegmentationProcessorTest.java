@@ -149,7 +149,7 @@ class ChunkSegmentationProcessorTest {
     }
 
     @Test
-    void aNewProcessorOverTheSameStoresFindsTheOpenWordAndCutsIt() {
+    void aNewProcessorOverTheSameStoresKeepsTheOpenWordThroughTheDowntimeAndCutsItWhenTheDeviceHasGone() {
         Signals audio = new Signals().noise(500);
         int word = audio.length();
         audio.word(400);
@@ -164,8 +164,16 @@ class ChunkSegmentationProcessorTest {
         restarted.addStateStore(pieces);
         ChunkSegmentationProcessor again = new ChunkSegmentationProcessor(serdes.reader(Topics.AUDIO_CHUNKS),
                 DeviceAudio.Settings.defaults(), PUNCTUATE_EVERY);
+        long idle = DeviceAudio.Settings.defaults().idleCloseMs();
+        long restartAt = last + 5_000; // the service was down for 5 s
+        restarted.setCurrentSystemTimeMs(restartAt);
         again.init(restarted);
-        long now = last + DeviceAudio.Settings.defaults().idleCloseMs();
+        // the time it was down is not silence: the word stays open while the device's chunks may still come
+        restarted.setCurrentSystemTimeMs(restartAt + idle);
+        restarted.scheduledPunctuators().get(0).getPunctuator().punctuate(restartAt + idle);
+        assertTrue(restarted.forwarded().isEmpty(), "cut as idle right after a restart: " + restarted.forwarded());
+        // no chunk came for many idle times: the device has gone, its open word is cut
+        long now = restartAt + ChunkSegmentationProcessor.QUIET_TASK_FACTOR * idle;
         restarted.setCurrentSystemTimeMs(now);
         restarted.scheduledPunctuators().get(0).getPunctuator().punctuate(now);
         List<AudioClip> clips = restarted.forwarded().stream().map(f -> (AudioClip) f.record().value()).toList();
