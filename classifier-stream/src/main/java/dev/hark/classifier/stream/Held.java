@@ -43,21 +43,10 @@ record Held(long timestamp, String topic, int partition, long offset, String key
         }
         ByteBuffer b = ByteBuffer.wrap(storeKey);
         b.getLong(); // seq
-        long timestamp = b.getLong();
-        int partition = b.getInt();
-        long offset = b.getLong();
-        int tl = b.getInt();
-        String topic = null;
-        if (tl >= 0) {
-            topic = new String(storeKey, b.position(), tl, StandardCharsets.UTF_8);
-            b.position(b.position() + tl);
-        }
-        int kl = b.getInt();
-        String key = kl >= 0 ? new String(storeKey, b.position(), kl, StandardCharsets.UTF_8) : null;
-        return new Held(timestamp, topic, partition, offset, key, value == null ? new byte[0] : value);
+        return readFields(b, storeKey, value == null ? new byte[0] : value);
     }
 
-    /** The format of earlier versions' store values (kept to read their stores, and for tests). */
+    /** The format of earlier versions' store values: what {@link #fromStore} still reads (HeldTest writes it). */
     byte[] encode() {
         byte[] t = topic == null ? new byte[0] : topic.getBytes(StandardCharsets.UTF_8);
         byte[] k = key == null ? null : key.getBytes(StandardCharsets.UTF_8);
@@ -74,6 +63,14 @@ record Held(long timestamp, String topic, int partition, long offset, String key
 
     static Held decode(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
+        return readFields(b, bytes, null);
+    }
+
+    /**
+     * Timestamp, partition, offset, topic and key, as both forms write them; the value is {@code value},
+     * or when null what follows the key in {@code bytes}.
+     */
+    private static Held readFields(ByteBuffer b, byte[] bytes, byte[] value) {
         long timestamp = b.getLong();
         int partition = b.getInt();
         long offset = b.getLong();
@@ -89,8 +86,10 @@ record Held(long timestamp, String topic, int partition, long offset, String key
             key = new String(bytes, b.position(), kl, StandardCharsets.UTF_8);
             b.position(b.position() + kl);
         }
-        byte[] value = new byte[b.remaining()];
-        b.get(value);
+        if (value == null) {
+            value = new byte[b.remaining()];
+            b.get(value);
+        }
         return new Held(timestamp, topic, partition, offset, key, value);
     }
 }
