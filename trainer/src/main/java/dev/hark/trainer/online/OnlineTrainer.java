@@ -5,6 +5,8 @@ import dev.hark.audio.dsp.FeatureSpec;
 import dev.hark.avro.ModelRelease;
 import dev.hark.kafka.ClusterConfig;
 import dev.hark.kafka.ModelPublisher;
+import dev.hark.kafka.ModelsTopic;
+import dev.hark.model.ModelCatalog;
 import dev.hark.kafka.Service;
 import dev.hark.schemas.Topics;
 import dev.hark.schemas.input.InputChecks;
@@ -610,7 +612,7 @@ public final class OnlineTrainer implements Service {
         Holdout.Split split = settings.holdout().split(data);
         LOG.info("retraining ({}): {} clips, {} speakers; evaluating on {} ({} clips)", why, data.clips().size(),
                 data.speakers().size(), split.description(), split.evaluation().length);
-        ModelCatalog catalog = ModelCatalog.read(settings.cluster(), registry, Duration.ofSeconds(30));
+        ModelCatalog catalog = new ModelCatalog(ModelsTopic.read(settings.cluster(), registry, Duration.ofSeconds(30)));
         Optional<ModelRelease> champion = catalog.champion();
         int version = catalog.latestVersion() + 1;
         TrainingRun.Result result = run.run(data, usable.features(), split, version, progressOf(version, progress));

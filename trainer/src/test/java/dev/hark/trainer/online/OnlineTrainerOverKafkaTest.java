@@ -1,5 +1,8 @@
 package dev.hark.trainer.online;
 
+import dev.hark.kafka.ModelsTopic;
+import dev.hark.model.ModelCatalog;
+
 import dev.hark.avro.AudioClip;
 import dev.hark.avro.DeadLetter;
 import dev.hark.avro.ModelRelease;
@@ -185,7 +188,7 @@ class OnlineTrainerOverKafkaTest {
     /** Reads the models topic the way every Hark component does. */
     record ModelCatalogReader(ClusterConfig cluster, SchemaRegistryClient registry) {
         ModelCatalog read() {
-            return ModelCatalog.read(cluster.bootstrapServers(), registry, Duration.ofSeconds(30));
+            return new ModelCatalog(ModelsTopic.read(cluster, registry, Duration.ofSeconds(30)));
         }
     }
 }
