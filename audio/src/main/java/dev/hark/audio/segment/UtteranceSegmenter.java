@@ -26,8 +26,12 @@ public final class UtteranceSegmenter {
     // absolute index of the next sample to arrive
     private long cursor;
     private double floorDb = Double.NaN;
-    // recent frame levels (ring), for the percentile noise floor
-    private double[] levels;
+    // recent frame levels in hundredths of a dB (ring), and the same levels kept sorted, for the percentile
+    // noise floor: a frame costs one binary-search insert and remove instead of sorting the window (the
+    // sort was a third of the feature stream's CPU at 1,000 devices, docs/benchmarks.md), and the state
+    // stores two bytes a level instead of eight
+    private short[] levels;
+    private short[] sortedLevels;
     private int levelCount;
     private int levelNext;
 
@@ -59,11 +63,17 @@ public final class UtteranceSegmenter {
         this.frameSamples = config.frameSamples(sampleRate);
         this.cursor = startSample;
         this.historyStart = startSample;
-        this.levels = new double[Math.max(1, config.floorWindowMs() / config.frameMs())];
+        this.levels = new short[Math.max(1, config.floorWindowMs() / config.frameMs())];
+        this.sortedLevels = new short[levels.length];
     }
 
     public int sampleRate() {
         return sampleRate;
+    }
+
+    /** The noise floor now (dB), NaN before the first non-silent frame. */
+    double floorDb() {
+        return floorDb;
     }
 
     public boolean speaking() {
@@ -174,12 +184,39 @@ public final class UtteranceSegmenter {
         if (digitalSilence) {
             return; // zeros from a gap or a muted mic say nothing about the room
         }
-        levels[levelNext] = db;
+        short level = centiDb(db);
+        if (levelCount == levels.length) {
+            removeSorted(levels[levelNext]); // the oldest level leaves the window
+        }
+        levels[levelNext] = level;
         levelNext = (levelNext + 1) % levels.length;
-        levelCount = Math.min(levelCount + 1, levels.length);
-        double[] sorted = java.util.Arrays.copyOf(levels, levelCount);
-        java.util.Arrays.sort(sorted);
-        floorDb = sorted[(int) Math.min(levelCount - 1, Math.floor(config.floorPercentile() / 100.0 * levelCount))];
+        insertSorted(level);
+        floorDb = sortedLevels[(int) Math.min(levelCount - 1, Math.floor(config.floorPercentile() / 100.0 * levelCount))]
+                / 100.0;
+    }
+
+    /** A level in hundredths of a dB: -120…0 dB fits a short, and 0.01 dB is far below any threshold. */
+    static short centiDb(double db) {
+        return (short) Math.round(Math.max(SILENT_DB, Math.min(0, db)) * 100);
+    }
+
+    private void removeSorted(short level) {
+        int at = Arrays.binarySearch(sortedLevels, 0, levelCount, level);
+        if (at < 0) {
+            throw new IllegalStateException("noise-floor window out of step"); // cannot happen: every level was inserted
+        }
+        System.arraycopy(sortedLevels, at + 1, sortedLevels, at, levelCount - at - 1);
+        levelCount--;
+    }
+
+    private void insertSorted(short level) {
+        int at = Arrays.binarySearch(sortedLevels, 0, levelCount, level);
+        if (at < 0) {
+            at = -at - 1;
+        }
+        System.arraycopy(sortedLevels, at, sortedLevels, at + 1, levelCount - at);
+        sortedLevels[at] = level;
+        levelCount++;
     }
 
     private void startUtterance(long onsetEnd) {
@@ -250,10 +287,14 @@ public final class UtteranceSegmenter {
 
     // ---- state persistence (the stream's per-device store) ----
 
-    /** With the open utterance's samples inline. */
-    private static final int FORMAT = 1;
-    /** Without them: they are kept in the {@link OpenAudio} (elsewhere). */
-    private static final int FORMAT_WITHOUT_AUDIO = 2;
+    /** With the open utterance's samples inline; levels as doubles (read only: states written before 2026-12-06). */
+    private static final int FORMAT_V1 = 1;
+    /** Without them: they are kept in the {@link OpenAudio} (elsewhere); levels as doubles (read only). */
+    private static final int FORMAT_WITHOUT_AUDIO_V1 = 2;
+    /** With the open utterance's samples inline; levels in hundredths of a dB. */
+    private static final int FORMAT = 3;
+    /** Without them; levels in hundredths of a dB. */
+    private static final int FORMAT_WITHOUT_AUDIO = 4;
 
     /** The whole state, the open utterance's samples included. */
     public void writeTo(DataOutput out) throws IOException {
@@ -284,10 +325,7 @@ public final class UtteranceSegmenter {
         out.writeDouble(peakDb);
         out.writeInt(levelCount);
         out.writeInt(levelNext);
-        out.writeInt(levels.length);
-        for (double level : levels) {
-            out.writeDouble(level);
-        }
+        writeShorts(out, levels, levels.length);
     }
 
     public static UtteranceSegmenter readFrom(DataInput in, SegmenterConfig config) throws IOException {
@@ -300,9 +338,10 @@ public final class UtteranceSegmenter {
      */
     public static UtteranceSegmenter readFrom(DataInput in, SegmenterConfig config, OpenAudio openAudio) throws IOException {
         int format = in.readByte();
-        if (format != FORMAT && format != FORMAT_WITHOUT_AUDIO) {
+        if (format != FORMAT && format != FORMAT_WITHOUT_AUDIO && format != FORMAT_V1 && format != FORMAT_WITHOUT_AUDIO_V1) {
             throw new IOException("unknown segmenter state format " + format);
         }
+        boolean inline = format == FORMAT || format == FORMAT_V1;
         int rate = in.readInt();
         long cursor = in.readLong();
         UtteranceSegmenter s = new UtteranceSegmenter(config, rate, cursor, openAudio);
@@ -312,7 +351,7 @@ public final class UtteranceSegmenter {
         s.historyStart = in.readLong();
         s.speaking = in.readBoolean();
         s.loudRun = in.readInt();
-        if (format == FORMAT) {
+        if (inline) {
             short[] open = readShorts(in);
             openAudio.append(open, 0, open.length);
         }
@@ -320,18 +359,25 @@ public final class UtteranceSegmenter {
         s.lastActiveEnd = in.readLong();
         s.quietRun = in.readInt();
         s.peakDb = in.readDouble();
-        s.levelCount = in.readInt();
-        s.levelNext = in.readInt();
-        double[] levels = new double[in.readInt()];
-        for (int i = 0; i < levels.length; i++) {
-            levels[i] = in.readDouble();
+        int count = in.readInt();
+        int next = in.readInt();
+        short[] levels;
+        if (format == FORMAT || format == FORMAT_WITHOUT_AUDIO) {
+            levels = readShorts(in);
+        } else {
+            levels = new short[in.readInt()];
+            for (int i = 0; i < levels.length; i++) {
+                levels[i] = centiDb(in.readDouble());
+            }
         }
-        if (levels.length == s.levels.length) {
+        if (levels.length == s.levels.length && count >= 0 && count <= levels.length && next >= 0 && next < levels.length) {
             s.levels = levels;
-        } else { // the window setting changed: start the floor afresh
-            s.levelCount = 0;
-            s.levelNext = 0;
-        }
+            s.levelNext = next;
+            // the ring fills from index 0, so its first `count` entries are the window, full or not
+            System.arraycopy(levels, 0, s.sortedLevels, 0, count);
+            Arrays.sort(s.sortedLevels, 0, count);
+            s.levelCount = count;
+        } // else the window setting changed: the floor starts afresh
         return s;
     }
 

@@ -121,6 +121,45 @@ class UtteranceSegmenterTest {
         }
     }
 
+    /**
+     * The floor kept by sorted insert/remove is exactly the percentile of the window's levels, sorted
+     * afresh (the way it used to be computed), frame by frame, across the ring wrapping and a save and
+     * restore after it wrapped.
+     */
+    @Test
+    void theNoiseFloorIsThePercentileOfTheWindow() throws Exception {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        int frame = Signals.samples(CONFIG.frameMs());
+        int window = CONFIG.floorWindowMs() / CONFIG.frameMs();
+        List<Short> seen = new ArrayList<>();
+        UtteranceSegmenter s = new UtteranceSegmenter(CONFIG, Signals.RATE, 0);
+        for (int f = 0; f < 5 * window; f++) {
+            short[] pcm = new short[frame];
+            // quiet, loud and digitally silent frames (silence leaves the window alone)
+            int amplitude = random.nextInt(10) == 0 ? 0 : random.nextInt(3) == 0 ? 8000 : 30 + random.nextInt(300);
+            for (int i = 0; i < frame; i++) {
+                pcm[i] = (short) (amplitude == 0 ? 0 : random.nextInt(-amplitude, amplitude + 1));
+            }
+            s.accept(pcm);
+            double db = UtteranceSegmenter.levelDb(pcm, 0, frame);
+            if (amplitude > 0) {
+                seen.add(UtteranceSegmenter.centiDb(db));
+            }
+            if (f == 3 * window + 17) { // restore mid-stream, after the ring wrapped
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                s.writeTo(new DataOutputStream(bytes));
+                s = UtteranceSegmenter.readFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())), CONFIG);
+            }
+            if (!seen.isEmpty()) {
+                List<Short> last = new ArrayList<>(seen.subList(Math.max(0, seen.size() - window), seen.size()));
+                java.util.Collections.sort(last);
+                double expected = last.get((int) Math.min(last.size() - 1,
+                        Math.floor(CONFIG.floorPercentile() / 100.0 * last.size()))) / 100.0;
+                assertEquals(expected, s.floorDb(), 1e-9, "frame " + f);
+            }
+        }
+    }
+
     static void assertContains(Utterance u, int from, int to) {
         assertTrue(u.startSample() <= from && u.endSample() >= to,
                 "utterance [" + u.startSample() + "," + u.endSample() + ") should contain [" + from + "," + to + ")");
