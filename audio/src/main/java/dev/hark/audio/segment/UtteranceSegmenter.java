@@ -202,8 +202,10 @@ public final class UtteranceSegmenter {
 
     private void removeSorted(short level) {
         int at = Arrays.binarySearch(sortedLevels, 0, levelCount, level);
-        if (at < 0) {
-            throw new IllegalStateException("noise-floor window out of step"); // cannot happen: every level was inserted
+        if (at < 0) { // a stored state whose sorted copy does not match its ring (damaged): sort the ring afresh
+            System.arraycopy(levels, 0, sortedLevels, 0, levelCount);
+            Arrays.sort(sortedLevels, 0, levelCount);
+            at = Arrays.binarySearch(sortedLevels, 0, levelCount, level);
         }
         System.arraycopy(sortedLevels, at + 1, sortedLevels, at, levelCount - at - 1);
         levelCount--;
@@ -326,6 +328,7 @@ public final class UtteranceSegmenter {
         out.writeInt(levelCount);
         out.writeInt(levelNext);
         writeShorts(out, levels, levels.length);
+        writeShorts(out, sortedLevels, levelCount); // kept, so that a chunk does not sort the window on load
     }
 
     public static UtteranceSegmenter readFrom(DataInput in, SegmenterConfig config) throws IOException {
@@ -362,8 +365,10 @@ public final class UtteranceSegmenter {
         int count = in.readInt();
         int next = in.readInt();
         short[] levels;
+        short[] sorted = null;
         if (format == FORMAT || format == FORMAT_WITHOUT_AUDIO) {
             levels = readShorts(in);
+            sorted = readShorts(in);
         } else {
             levels = new short[in.readInt()];
             for (int i = 0; i < levels.length; i++) {
@@ -373,12 +378,25 @@ public final class UtteranceSegmenter {
         if (levels.length == s.levels.length && count >= 0 && count <= levels.length && next >= 0 && next < levels.length) {
             s.levels = levels;
             s.levelNext = next;
-            // the ring fills from index 0, so its first `count` entries are the window, full or not
-            System.arraycopy(levels, 0, s.sortedLevels, 0, count);
-            Arrays.sort(s.sortedLevels, 0, count);
+            if (sorted != null && sorted.length == count && nonDecreasing(sorted)) {
+                System.arraycopy(sorted, 0, s.sortedLevels, 0, count);
+            } else {
+                // the ring fills from index 0, so its first `count` entries are the window, full or not
+                System.arraycopy(levels, 0, s.sortedLevels, 0, count);
+                Arrays.sort(s.sortedLevels, 0, count);
+            }
             s.levelCount = count;
         } // else the window setting changed: the floor starts afresh
         return s;
+    }
+
+    private static boolean nonDecreasing(short[] values) {
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] < values[i - 1]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Big-endian, as {@link DataOutput#writeShort} would write them one by one, in one bulk copy. */

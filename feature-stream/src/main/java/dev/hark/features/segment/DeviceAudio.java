@@ -264,6 +264,8 @@ public final class DeviceAudio {
 
     private static final int HEADER_FORMAT = 2;
     private static final int OPEN_FLAG = 1;
+    /** Chunks wait in the reassembler for a missing one: the timer may release them. */
+    private static final int PENDING_FLAG = 2;
 
     /**
      * The device's state from its header and its pieces; {@code header} null is a new device. A header in
@@ -319,7 +321,8 @@ public final class DeviceAudio {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(HEADER_FORMAT);
-            out.writeByte(hasOpenAudio() ? OPEN_FLAG : 0);
+            out.writeByte((hasOpenAudio() ? OPEN_FLAG : 0)
+                    | (reassembler != null && reassembler.pendingCount() > 0 ? PENDING_FLAG : 0));
             out.writeLong(lastArrivalMs);
             out.writeInt(pieces.piecesAfterSave());
             out.writeInt(pieces.length());
@@ -354,6 +357,19 @@ public final class DeviceAudio {
             return (header[1] & OPEN_FLAG) != 0;
         }
         return fromBytes(header, settings).hasOpenAudio();
+    }
+
+    /**
+     * Whether {@link #onTimer} could change the state of the device whose header this is at {@code nowMs}:
+     * only when chunks wait for a missing one, or the device has sent nothing for {@code idleCloseMs}.
+     * Read from the header's first bytes, so the timer decodes only the devices it may act on.
+     */
+    public static boolean timerMayAct(byte[] header, long nowMs, Settings settings) {
+        if (header.length >= 10 && header[0] == HEADER_FORMAT) {
+            return (header[1] & PENDING_FLAG) != 0
+                    || nowMs - java.nio.ByteBuffer.wrap(header, 2, 8).getLong() >= settings.idleCloseMs();
+        }
+        return true;
     }
 
     /** When the device whose header this is last sent, read from the header's first bytes. */

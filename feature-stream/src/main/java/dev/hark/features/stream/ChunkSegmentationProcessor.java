@@ -290,6 +290,9 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
         }
         for (String device : open.toArray(new String[0])) {
             byte[] before = store.get(device);
+            if (before != null && !DeviceAudio.timerMayAct(before, now, settings)) {
+                continue; // speaking and sending, nothing held back: most open devices at any tick
+            }
             DeviceAudio audio;
             List<DeviceAudio.Cut> closed;
             byte[] after;

@@ -4,6 +4,7 @@ import static dev.hark.features.segment.DeviceAudioTest.N;
 import static dev.hark.features.segment.DeviceAudioTest.SETTINGS;
 import static dev.hark.features.segment.DeviceAudioTest.captured;
 import static dev.hark.features.segment.DeviceAudioTest.describe;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -72,6 +73,8 @@ class DeviceAudioSplitFormTest {
         Stored stored = new Stored();
         List<DeviceAudio.Cut> expected = new ArrayList<>();
         List<DeviceAudio.Cut> got = new ArrayList<>();
+        int timerMayAct = 0;
+        int timerSkipped = 0;
         for (int i = 0; i + N <= pcm.length; i += N) {
             long seq = i / N;
             if (seq == lost) {
@@ -88,11 +91,26 @@ class DeviceAudioSplitFormTest {
                     "a chunk writes about its own audio, not the utterance's");
             if (seq % 3 == 0) {
                 expected.addAll(straight.onTimer(now + 20));
+                // the processor's timer skips a device whose header says the timer cannot act: check it cannot
+                boolean mayAct = DeviceAudio.timerMayAct(stored.header, now + 20, SETTINGS);
+                byte[] headerBefore = stored.header;
                 DeviceAudio t = stored.load();
-                got.addAll(t.onTimer(now + 20));
+                List<DeviceAudio.Cut> cuts = t.onTimer(now + 20);
+                got.addAll(cuts);
                 stored.save(t);
+                if (mayAct) {
+                    timerMayAct++;
+                } else {
+                    assertTrue(cuts.isEmpty());
+                    assertArrayEquals(headerBefore, stored.header, "a tick the header rules out changes nothing (chunk " + seq + ")");
+                    timerSkipped++;
+                }
             }
         }
+        assertTrue(timerSkipped > 0 && timerMayAct > 0, "ticks skipped " + timerSkipped + ", acted " + timerMayAct
+                + " (chunks held back for the lost one)");
+        assertTrue(DeviceAudio.timerMayAct(stored.header, captured(pcm.length) + SETTINGS.idleCloseMs() + 40, SETTINGS),
+                "a device quiet for the idle time is the timer's");
         long far = pcm.length + 10L * Signals.RATE; // a gap longer than any fill: closes what is open
         expected.addAll(straight.accept("s1", pcm.length / N + 1000, far, Signals.RATE, new short[N], captured(far), captured(far)).cuts());
         DeviceAudio d = stored.load();
