@@ -74,7 +74,7 @@ final class DatasetCommand implements Callable<Integer> {
             description = "Flagged clips to print (default: ${DEFAULT-VALUE}; --json and --report list all).")
     int show;
 
-    @Option(names = "--threads", description = "Threads for decoding and checks (default: all cores).")
+    @Option(names = "--threads", paramLabel = "N", description = "Threads for decoding and checks (default: all cores).")
     Integer threads;
 
     @CommandLine.Spec
