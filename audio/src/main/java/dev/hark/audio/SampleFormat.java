@@ -17,6 +17,15 @@ public enum SampleFormat {
         this.floatingPoint = floatingPoint;
     }
 
+    /** Bits per sample as stored (a clip's bit depth in reports). */
+    public int bits() {
+        return bits;
+    }
+
+    public boolean floatingPoint() {
+        return floatingPoint;
+    }
+
     @Override
     public String toString() {
         return floatingPoint ? bits + "-bit float" : (bits == 8 ? "8-bit unsigned PCM" : bits + "-bit PCM");

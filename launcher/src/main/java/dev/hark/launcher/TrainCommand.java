@@ -1,5 +1,9 @@
 package dev.hark.launcher;
 
+import dev.hark.audio.Audio;
+import dev.hark.audio.dataset.ClipCheck;
+import dev.hark.audio.dataset.DatasetAnalysis;
+import dev.hark.audio.dataset.DatasetFiles;
 import dev.hark.audio.dsp.FeatureSpec;
 import dev.hark.trainer.OfflineTraining;
 import dev.hark.trainer.data.Dataset;
@@ -33,6 +37,8 @@ import java.util.concurrent.Callable;
                         + "dataset's standard split when it has one (FSDD: takes 0-4 are the test set), else a fifth "
                         + "of the speakers, chosen by a hash of their names. "
                         + "--loso trains one model per speaker and tests it on that speaker, whom it never heard.",
+                "Before training, the checks of `hark dataset` run on the data and their flags are summed up in one "
+                        + "line (silent, clipped, too short or long, several words, duplicates); training goes on.",
                 "Writes OUT/model.onnx, OUT/model.json (version, feature configuration, data summary, metrics, sha256), "
                         + "OUT/evaluation.json and OUT/report.html (confusion matrix, per digit, per speaker, curves)."})
 final class TrainCommand implements Callable<Integer> {
@@ -100,6 +106,10 @@ final class TrainCommand implements Callable<Integer> {
         Bars bars = new Bars();
         Dataset ds = OfflineTraining.load(request, bars);
         bars.finishLoading(ds);
+        // the checks of `hark dataset`, on the audio just decoded: told, never a reason to stop
+        DatasetAnalysis checked = bars.checks.finish(ds.layout(), ds.failures());
+        System.err.println(checked.clean() ? "checks: " + checked.flagSummary()
+                : "checks: " + checked.flagSummary() + " (see hark dataset " + data + ")");
         if (loso) {
             OfflineTraining.LosoOutcome o = OfflineTraining.loso(request, ds, bars);
             System.out.println();
@@ -163,6 +173,8 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Progress bars: reading files, then one bar per epoch. */
     static final class Bars implements OfflineTraining.Progress {
+        /** {@link ClipCheck} on every clip as it is decoded (on the decoding threads). */
+        final DatasetAnalysis.Collector checks = new DatasetAnalysis.Collector(ClipCheck.defaults());
         private ProgressBar loading;
         private int loadingTotal;
         private ProgressBar epoch;
@@ -197,6 +209,11 @@ final class TrainCommand implements Callable<Integer> {
                     System.err.println("  ... and " + (ds.failures().size() - 10) + " more");
                 }
             }
+        }
+
+        @Override
+        public void decoded(DatasetFiles.Entry entry, Audio audio) {
+            checks.accept(entry, audio);
         }
 
         @Override

@@ -46,8 +46,29 @@ class TrainEvalCommandTest {
         Files.writeString(data.resolve("README.wav"), "not a recording"); // reported, not fatal
         Path out = dir.resolve("model");
 
-        assertEquals(0, Hark.commandLine().execute("train", "--data", data.toString(), "--out", out.toString(),
-                "--epochs", "3", "--batch", "16", "--channels", "8,16", "--augment", "none", "--threads", "2"));
+        java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream before = System.err;
+        System.setErr(new java.io.PrintStream(new java.io.OutputStream() { // still shown, and kept to look at
+            @Override
+            public void write(int b) {
+                before.write(b);
+                stderr.write(b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                before.write(b, off, len);
+                stderr.write(b, off, len);
+            }
+        }, true));
+        try {
+            assertEquals(0, Hark.commandLine().execute("train", "--data", data.toString(), "--out", out.toString(),
+                    "--epochs", "3", "--batch", "16", "--channels", "8,16", "--augment", "none", "--threads", "2"));
+        } finally {
+            System.setErr(before);
+        }
+        assertTrue(stderr.toString().contains("checks: 240 clips, none flagged; 1 file unreadable (see hark dataset " + data + ")"),
+                "the checks of hark dataset ran on the input, and training went on:\n" + stderr);
         for (String f : new String[] {"model.onnx", "model.json", "evaluation.json", "report.html", "confusion.png", "curves.png"}) {
             assertTrue(Files.size(out.resolve(f)) > 0, f);
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.hark.audio.dsp.FeatureSpec;
 import dev.hark.audio.dataset.DatasetFiles;
+import dev.hark.audio.Audio;
 import dev.hark.audio.Digests;
 import dev.hark.trainer.data.Dataset;
 import dev.hark.trainer.data.DatasetLoader;
@@ -49,6 +50,10 @@ public final class OfflineTraining {
 
         default void fold(String speaker, int index, int folds) {
         }
+
+        /** Each file's audio as decoded (its own rate and format), from the decoding threads. */
+        default void decoded(DatasetFiles.Entry entry, Audio audio) {
+        }
     }
 
     /** What {@link #train} produced. */
@@ -68,7 +73,7 @@ public final class OfflineTraining {
         p.stage("reading " + r.data());
         DatasetFiles files = DatasetFiles.list(r.data());
         Dataset ds = new DatasetLoader(r.spec().sampleRate(), r.options().threads()).load(files,
-                n -> p.loading(n, files.entries().size()));
+                n -> p.loading(n, files.entries().size()), p::decoded);
         if (ds.clips().isEmpty()) {
             throw new IOException("no usable clips in " + r.data() + (ds.failures().isEmpty() ? ""
                     : " (" + ds.failures().size() + " failed, first: " + ds.failures().get(0).name() + ": "

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.IntConsumer;
 
 /**
@@ -35,11 +36,20 @@ public final class DatasetLoader {
     }
 
     public Dataset load(DatasetFiles files, IntConsumer progress) {
-        return decodeAll(files.layout(), files.entries(), files.failures(), progress);
+        return load(files, progress, (entry, audio) -> { });
+    }
+
+    /**
+     * @param decoded sees each file's audio as decoded, before resampling, from the decoding threads:
+     *                for checks that want the file's own rate and format ({@code hark train}'s
+     *                {@link dev.hark.audio.dataset.ClipCheck}) without decoding everything twice
+     */
+    public Dataset load(DatasetFiles files, IntConsumer progress, BiConsumer<DatasetFiles.Entry, Audio> decoded) {
+        return decodeAll(files.layout(), files.entries(), files.failures(), progress, decoded);
     }
 
     private Dataset decodeAll(DatasetFiles.Layout layout, List<DatasetFiles.Entry> entries, List<DatasetFiles.Failure> failures,
-                              IntConsumer progress) {
+                              IntConsumer progress, BiConsumer<DatasetFiles.Entry, Audio> decoded) {
         LabeledClip[] clips = new LabeledClip[entries.size()];
         String[] errors = new String[entries.size()];
         AtomicInteger done = new AtomicInteger();
@@ -48,7 +58,9 @@ public final class DatasetLoader {
             pool.submit(() -> java.util.stream.IntStream.range(0, entries.size()).parallel().forEach(i -> {
                 DatasetFiles.Entry e = entries.get(i);
                 try {
-                    Audio a = Resampler.toRate(WavDecoder.decode(e.file()), sampleRate);
+                    Audio source = WavDecoder.decode(e.file());
+                    decoded.accept(e, source);
+                    Audio a = Resampler.toRate(source, sampleRate);
                     clips[i] = new LabeledClip(e.name(), e.label(), e.speaker(), e.take(), a.samples());
                 } catch (IOException | RuntimeException ex) {
                     errors[i] = ex.getMessage() != null ? ex.getMessage() : ex.toString();

@@ -13,7 +13,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 
-/** The report's pictures, drawn with Java2D (headless): a confusion matrix and training curves. */
+/**
+ * The report's pictures: a confusion matrix and training curves drawn with Java2D (headless), and bar
+ * charts as SVG text, which an HTML report holds inline (no image files, sharp at any zoom, and its
+ * numbers stay searchable).
+ */
 public final class Charts {
 
     static {
@@ -174,5 +178,106 @@ public final class Charts {
         double u = Math.max(0, Math.min(1, t));
         return new Color((int) (a.getRed() + (b.getRed() - a.getRed()) * u), (int) (a.getGreen() + (b.getGreen() - a.getGreen()) * u),
                 (int) (a.getBlue() + (b.getBlue() - a.getBlue()) * u));
+    }
+
+    /**
+     * Vertical bars, one per label, each with its value written above it, as an SVG element.
+     *
+     * @param xLabel what the labels are, written under them
+     */
+    public static String barChartSvg(String title, String xLabel, List<String> labels, double[] values) {
+        if (labels.size() != values.length) {
+            throw new IllegalArgumentException(labels.size() + " labels for " + values.length + " values");
+        }
+        int n = values.length;
+        int left = 56;
+        int top = 44;
+        int plotH = 200;
+        int bar = Math.max(8, Math.min(56, 760 / Math.max(1, n)));
+        int plotW = Math.max(160, n * bar);
+        int w = left + plotW + 20;
+        int h = top + plotH + 62;
+        double max = 0;
+        for (double v : values) {
+            max = Math.max(max, v);
+        }
+        double hi = niceCeil(max);
+        StringBuilder svg = new StringBuilder();
+        svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+                + "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\" role=\"img\">%n", w, h, w, h));
+        svg.append("<title>").append(xml(title)).append("</title>\n");
+        svg.append(String.format(Locale.ROOT, "<text x=\"8\" y=\"22\" font-size=\"15\" font-weight=\"bold\">%s</text>%n", xml(title)));
+        int ticks = 4;
+        for (int i = 0; i <= ticks; i++) {
+            double y = top + plotH - i * plotH / (double) ticks;
+            svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+                    + "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", left, y, left + plotW, y, left - 6, y + 4,
+                    number(hi * i / ticks)));
+        }
+        // labels thin out when they would overlap: every k-th is written
+        int every = Math.max(1, (int) Math.ceil(n * 7.0 * maxLength(labels) / plotW));
+        for (int i = 0; i < n; i++) {
+            double x = left + i * plotW / (double) n;
+            double bw = plotW / (double) n;
+            double bh = hi == 0 ? 0 : values[i] / hi * plotH;
+            svg.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#1f5fbf\">"
+                    + "<title>%s: %s</title></rect>%n", x + 1, top + plotH - bh, Math.max(1, bw - 2), bh, xml(labels.get(i)),
+                    number(values[i])));
+            if (bw >= 22 && values[i] > 0) {
+                svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"11\">%s</text>%n",
+                        x + bw / 2, top + plotH - bh - 4, number(values[i])));
+            }
+            if (i % every == 0) {
+                svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
+                        x + bw / 2, top + plotH + 16, xml(labels.get(i))));
+            }
+        }
+        svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#222\"/>%n",
+                left, top + plotH, left + plotW, top + plotH));
+        svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>%n",
+                left + plotW / 2, top + plotH + 40, xml(xLabel)));
+        return svg.append("</svg>").toString();
+    }
+
+    /**
+     * A histogram of {@code values} in {@code bins} equal bins from their smallest to their largest, as
+     * an SVG bar chart labelled with each bin's lower edge.
+     */
+    public static String histogramSvg(String title, String xLabel, double[] values, int bins) {
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (double v : values) {
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
+        if (values.length == 0) {
+            lo = 0;
+            hi = 1;
+        }
+        double width = hi > lo ? (hi - lo) / bins : 1;
+        double[] counts = new double[bins];
+        for (double v : values) {
+            counts[Math.min(bins - 1, (int) ((v - lo) / width))]++;
+        }
+        List<String> labels = new java.util.ArrayList<>();
+        for (int b = 0; b < bins; b++) {
+            labels.add(number(lo + b * width));
+        }
+        return barChartSvg(title, xLabel, labels, counts);
+    }
+
+    private static int maxLength(List<String> labels) {
+        return labels.stream().mapToInt(String::length).max().orElse(1);
+    }
+
+    private static String number(double v) {
+        if (v == Math.rint(v) && Math.abs(v) < 1e9) {
+            return Long.toString((long) v);
+        }
+        return String.format(Locale.ROOT, Math.abs(v) >= 10 ? "%.1f" : "%.2f", v);
+    }
+
+    private static String xml(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

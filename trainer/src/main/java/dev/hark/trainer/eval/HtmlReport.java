@@ -14,7 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A self-contained evaluation report: one HTML file and its PNGs in one folder. Sections are added
+ * A self-contained report: one HTML file and its PNGs in one folder (SVGs are inline). Sections are added
  * in order; {@link #write} saves everything.
  */
 public final class HtmlReport {
@@ -61,6 +61,24 @@ public final class HtmlReport {
         return this;
     }
 
+    /** A section heading for what follows. */
+    public HtmlReport heading(String heading) {
+        body.append("<h2>").append(esc(heading)).append("</h2>\n");
+        return this;
+    }
+
+    /** A paragraph of plain text. */
+    public HtmlReport paragraph(String text) {
+        body.append("<p>").append(esc(text)).append("</p>\n");
+        return this;
+    }
+
+    /** An SVG picture (e.g. from {@link Charts#barChartSvg}), inline: the report stays one file. */
+    public HtmlReport svg(String svg) {
+        body.append("<figure>").append(svg).append("</figure>\n");
+        return this;
+    }
+
     public HtmlReport table(String heading, String[] header, List<String[]> rows) {
         body.append("<h3>").append(esc(heading)).append("</h3>\n<table>\n<tr>");
         for (String h : header) {
@@ -70,7 +88,8 @@ public final class HtmlReport {
         for (String[] r : rows) {
             body.append("<tr>");
             for (String c : r) {
-                body.append("<td>").append(esc(c)).append("</td>");
+                // numbers line up on the right, words read from the left
+                body.append(c.matches("[-+]?[0-9.,]+( ?[%a-zA-Z]{0,4})?") ? "<td>" : "<td class=text>").append(esc(c)).append("</td>");
             }
             body.append("</tr>\n");
         }
@@ -88,7 +107,8 @@ public final class HtmlReport {
                 + "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1100px}"
                 + "table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:3px 10px;text-align:right}"
                 + "th{background:#f3f3f3}table.facts th{text-align:left}table.facts td{text-align:left}.big{font-size:1.3em}"
-                + "img{max-width:100%;border:1px solid #eee}</style></head><body>\n<h1>" + esc(title) + "</h1>\n" + body
+                + "img{max-width:100%;border:1px solid #eee}figure{margin:.5em 0 1.5em}svg{max-width:100%;height:auto}"
+                + "td.text,th.text{text-align:left}</style></head><body>\n<h1>" + esc(title) + "</h1>\n" + body
                 + "</body></html>\n";
         Path out = dir.resolve(fileName);
         Files.writeString(out, html, StandardCharsets.UTF_8);
