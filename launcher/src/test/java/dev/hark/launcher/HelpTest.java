@@ -20,7 +20,7 @@ class HelpTest {
         assertEquals(0, cli.execute("--help"));
         String help = out.toString();
         for (String command : new String[] {"demo", "up", "replay", "mic", "simulate", "train", "eval", "classify",
-                "features", "tail", "models"}) {
+                "features", "synth", "tail", "models"}) {
             assertTrue(help.matches("(?s).*\\n  " + command + " +\\S.*"), command + " listed with a description:\n" + help);
         }
     }
