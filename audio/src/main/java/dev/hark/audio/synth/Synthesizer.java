@@ -62,6 +62,9 @@ public final class Synthesizer {
      * @return the manifest's rows, in plan order
      */
     public List<SynthManifest.Row> write(SynthPlan plan, Path out, IntConsumer progress) throws IOException {
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new IOException(out + " is a file; hark synth writes a set of clips into a folder");
+        }
         Files.createDirectories(out);
         try (Stream<Path> existing = Files.list(out)) {
             if (existing.findAny().isPresent()) {
