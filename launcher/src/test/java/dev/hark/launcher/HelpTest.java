@@ -19,8 +19,8 @@ class HelpTest {
         cli.setOut(new PrintWriter(out));
         assertEquals(0, cli.execute("--help"));
         String help = out.toString();
-        for (String command : new String[] {"demo", "up", "replay", "mic", "simulate", "dataset", "train", "eval", "classify",
-                "features", "tail", "models"}) {
+        for (String command : new String[] {"demo", "up", "replay", "mic", "simulate", "dataset", "synth", "train", "eval",
+                "classify", "features", "tail", "models"}) {
             assertTrue(help.matches("(?s).*\\n  " + command + " +\\S.*"), command + " listed with a description:\n" + help);
         }
     }
