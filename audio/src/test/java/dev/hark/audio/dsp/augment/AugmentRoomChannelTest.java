@@ -62,7 +62,6 @@ class AugmentRoomChannelTest {
             assertEquals(0, Tones.energy(x, end + 1, x.length));
             double tailDb = 10 * Math.log10(tail / word);
             assertTrue(tailDb > -50, room + ": tail " + tailDb + " dB");
-            // the longer the room, the longer the tail; none reaches -60 dB before rt60
             double peak = Tones.peak(y);
             assertTrue(peak <= 1 && peak < 2 * Tones.peak(x), room + ": peak " + peak);
             if (peak < 1) { // else the level was lowered to keep the peak at full scale

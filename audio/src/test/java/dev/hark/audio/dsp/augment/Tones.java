@@ -65,11 +65,11 @@ final class Tones {
         }
         int best = minLag;
         for (int lag = minLag; lag <= maxLag; lag++) {
-            // the first lag within 1 % of the global best: the period, not a multiple of it
             if (r[lag] > r[best]) {
                 best = lag;
             }
         }
+        // the first peak within 1 % of the global best: the period, not a multiple of it
         double top = r[best];
         for (int lag = minLag; lag <= maxLag; lag++) {
             if (r[lag] >= 0.99 * top && r[lag] >= r[lag - 1] && r[lag] >= r[lag + 1]) {
