@@ -73,7 +73,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--augment", defaultValue = "default", paramLabel = "SPEC",
             description = "none, default (" + "speed=0.15,gain=6,noise=0.5,shift=0.15,vtlp=0.1" + "), or key=value,... "
-                    + "with keys speed, gain, noise, snrmin, snrmax, shift, vtlp, fmask, tmask.")
+                    + "with keys speed, pitch, tempo, gain, noise, snrmin, snrmax, shift, reverb, channel, vtlp, fmask, tmask.")
     String augment;
 
     @Option(names = "--channels", split = ",", paramLabel = "N",
