@@ -39,7 +39,9 @@ public final class UtteranceSegmenter {
     private short[] partial = new short[0];
 
     // recent audio while not speaking (pre-roll plus onset frames), oldest first
+    // (a buffer filled up to historyLength and shifted in place: a frame allocates nothing)
     private short[] history = new short[0];
+    private int historyLength;
     private long historyStart;
 
     // the open utterance, if any
@@ -121,7 +123,7 @@ public final class UtteranceSegmenter {
         partial = new short[0];
         speaking = false;
         loudRun = 0;
-        history = new short[0];
+        historyLength = 0;
         historyStart = cursor;
         return done;
     }
@@ -227,11 +229,11 @@ public final class UtteranceSegmenter {
         int from = (int) (start - historyStart);
         speaking = true;
         utteranceStart = start;
-        append(history, from, history.length - from);
+        append(history, from, historyLength - from);
         lastActiveEnd = onsetEnd;
         quietRun = 0;
         loudRun = 0;
-        history = new short[0];
+        historyLength = 0;
         historyStart = cursor;
     }
 
@@ -243,7 +245,8 @@ public final class UtteranceSegmenter {
             done.add(new Utterance(utteranceStart, length == all.length ? all : Arrays.copyOf(all, length), sampleRate, ending));
         }
         // what followed the end (the rest of the hangover) becomes history for the next onset
-        history = Arrays.copyOfRange(all, length, all.length);
+        historyLength = 0;
+        addHistory(all, length, all.length - length);
         historyStart = end;
         trimHistory();
         speaking = false;
@@ -251,18 +254,28 @@ public final class UtteranceSegmenter {
     }
 
     private void remember(short[] pcm, int offset, long frameStart) {
-        if (history.length == 0) {
+        if (historyLength == 0) {
             historyStart = frameStart;
         }
-        history = concat(history, pcm, offset, frameSamples);
+        addHistory(pcm, offset, frameSamples);
         trimHistory();
+    }
+
+    private void addHistory(short[] pcm, int offset, int length) {
+        if (historyLength + length > history.length) {
+            history = Arrays.copyOf(history, Math.max(historyLength + length,
+                    config.samples(config.preRollMs(), sampleRate) + (config.onsetFrames() + 1) * frameSamples));
+        }
+        System.arraycopy(pcm, offset, history, historyLength, length);
+        historyLength += length;
     }
 
     private void trimHistory() {
         int keep = config.samples(config.preRollMs(), sampleRate) + config.onsetFrames() * frameSamples;
-        if (history.length > keep) {
-            int drop = history.length - keep;
-            history = Arrays.copyOfRange(history, drop, history.length);
+        if (historyLength > keep) {
+            int drop = historyLength - keep;
+            System.arraycopy(history, drop, history, 0, keep);
+            historyLength = keep;
             historyStart += drop;
         }
     }
@@ -313,7 +326,7 @@ public final class UtteranceSegmenter {
         out.writeLong(cursor);
         out.writeDouble(floorDb);
         writeShorts(out, partial, partial.length);
-        writeShorts(out, history, history.length);
+        writeShorts(out, history, historyLength);
         out.writeLong(historyStart);
         out.writeBoolean(speaking);
         out.writeInt(loudRun);
@@ -351,6 +364,7 @@ public final class UtteranceSegmenter {
         s.floorDb = in.readDouble();
         s.partial = readShorts(in);
         s.history = readShorts(in);
+        s.historyLength = s.history.length;
         s.historyStart = in.readLong();
         s.speaking = in.readBoolean();
         s.loudRun = in.readInt();

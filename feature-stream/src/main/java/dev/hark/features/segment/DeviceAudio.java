@@ -318,7 +318,8 @@ public final class DeviceAudio {
      */
     public byte[] encodeHeader() {
         AudioPieces pieces = (AudioPieces) openAudio;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
+        ByteArrayOutputStream bytes = HEADER_BUFFER.get();
+        bytes.reset();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(HEADER_FORMAT);
             out.writeByte((hasOpenAudio() ? OPEN_FLAG : 0)
@@ -340,6 +341,10 @@ public final class DeviceAudio {
         }
         return bytes.toByteArray();
     }
+
+    /** Every chunk encodes a header of a few kilobytes: one buffer per stream thread instead of one per chunk. */
+    private static final ThreadLocal<ByteArrayOutputStream> HEADER_BUFFER =
+            ThreadLocal.withInitial(() -> new ByteArrayOutputStream(8 * 1024));
 
     /** Writes the audio appended since the state was loaded as one piece, and deletes closed utterances' pieces. */
     public void savePieces() {

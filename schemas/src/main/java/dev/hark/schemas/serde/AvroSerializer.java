@@ -67,7 +67,8 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
         }
         Schema schema = record.getSchema();
         int id = schemaId(topic, schema);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        ByteArrayOutputStream out = BUFFER.get();
+        out.reset();
         out.write(MAGIC);
         out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
         try {
@@ -78,8 +79,20 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
             throw new HarkSerdeException(HarkSerdeException.Reason.UNENCODABLE, topic,
                     "topic " + topic + ": cannot encode a " + schema.getFullName() + " as Avro: " + e.getMessage(), e);
         }
-        return out.toByteArray();
+        byte[] bytes = out.toByteArray();
+        if (out.size() > MAX_KEPT_BUFFER) {
+            BUFFER.remove(); // an unusually large record: do not keep its buffer
+        }
+        return bytes;
     }
+
+    /**
+     * One growing buffer per thread (a stream thread, a producer's caller): a clip of audio is several
+     * kilobytes, and a fresh small buffer grew by copying five times for each (a tenth of the feature
+     * stream's allocation at 1,000 devices).
+     */
+    private static final ThreadLocal<ByteArrayOutputStream> BUFFER = ThreadLocal.withInitial(() -> new ByteArrayOutputStream(16 * 1024));
+    private static final int MAX_KEPT_BUFFER = 1 << 20;
 
     /**
      * Registers (or finds) {@code schema} for {@code topic} now, so records of it are written later without
