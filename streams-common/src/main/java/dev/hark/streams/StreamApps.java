@@ -36,17 +36,20 @@ public final class StreamApps {
     public static final int SESSION_TIMEOUT_MS = 10_000;
 
     /**
-     * Exactly-once commit interval of every Hark stream service: 20 ms (Kafka's EOS default is 100 ms).
-     * Measured at 10 devices, same session: clip→prediction p50 222 → 92 ms, p99 368 → 250 ms going from
-     * 100 to 20 ms (docs/benchmarks.md); the price is 5x the transactions (markers, offset commits).
+     * Exactly-once commit interval of every Hark stream service: 100 ms, Kafka's EOS default. A stage that
+     * forwards something a user waits for asks for a commit at once unless it is behind ({@link CommitPacer}),
+     * so a lightly loaded service answers as if the interval were 20 ms (clip→prediction p99 under 150 ms at
+     * 100 devices) while a loaded one commits ten times a second and spends the rest catching up (at 1,000
+     * devices a fixed 20 ms interval left the feature stream waiting in commits half the time:
+     * docs/benchmarks.md).
      */
-    public static final int COMMIT_INTERVAL_MS = 20;
+    public static final int COMMIT_INTERVAL_MS = 100;
     /** How long a stream thread's poll waits for records (Kafka's default 100 ms): below the commit interval. */
     public static final int POLL_MS = 10;
     public static final int HEARTBEAT_INTERVAL_MS = 3_000;
 
     /**
-     * Exactly-once v2, stream threads sized by {@link StreamsRuntime} ({@link #streamThreads}), 20 ms commits
+     * Exactly-once v2, stream threads sized by {@link StreamsRuntime} ({@link #streamThreads}), 100 ms commits
      * ({@link #COMMIT_INTERVAL_MS}), 10 ms polls, earliest offsets, 5 ms producer linger, a 10 s
      * session timeout ({@link #SESSION_TIMEOUT_MS}), RocksDB memory bounded per JVM
      * ({@link dev.hark.streams.BoundedRocksDbMemory}).

@@ -350,7 +350,12 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
             context.forward(new Record<String, SpecificRecord>(f.getClipId(), prediction, ok.get(i).timestamp()),
                     ClassifierTopology.PREDICTIONS_SINK);
         }
+        if (!okFeatures.isEmpty()) {
+            commits.forwarded(context, now - okFeatures.get(okFeatures.size() - 1).getFeaturesCreatedAtMs().toEpochMilli());
+        }
     }
+
+    private final dev.hark.streams.CommitPacer commits = new dev.hark.streams.CommitPacer();
 
     private void registerAccuracyGauge(int version) {
         // the Prometheus view; the last registered instance wins (one classifier per process outside tests)

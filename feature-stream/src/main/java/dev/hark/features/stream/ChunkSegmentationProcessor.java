@@ -367,7 +367,12 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
             context.forward(new Record<String, SpecificRecord>(clipId, clip, cut.capturedAtMs()),
                     FeatureStreamTopology.CLIPS_SINK);
         }
+        if (!cuts.isEmpty()) {
+            commits.forwarded(context, lastLagMs); // how far behind the audio this task is
+        }
     }
+
+    private final dev.hark.streams.CommitPacer commits = new dev.hark.streams.CommitPacer();
 
     static short[] toShorts(ByteBuffer pcm) {
         ByteBuffer le = pcm.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN);

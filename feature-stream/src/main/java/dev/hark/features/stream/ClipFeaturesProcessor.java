@@ -52,6 +52,8 @@ final class ClipFeaturesProcessor implements Processor<String, byte[], String, S
         this.context = context;
     }
 
+    private final dev.hark.streams.CommitPacer commits = new dev.hark.streams.CommitPacer();
+
     @Override
     public void process(Record<String, byte[]> record) {
         AudioClip clip;
@@ -75,6 +77,8 @@ final class ClipFeaturesProcessor implements Processor<String, byte[], String, S
                     - clip.getClipCreatedAtMs().toEpochMilli()) / 1000.0, "features");
             context.forward(new Record<String, SpecificRecord>(clip.getClipId(), features, record.timestamp()),
                     FeatureStreamTopology.FEATURES_SINK);
+            commits.forwarded(context, features.getFeaturesCreatedAtMs().toEpochMilli()
+                    - clip.getClipCreatedAtMs().toEpochMilli());
         } catch (AudioFormatException e) {
             deadLetter(record, e.reason().code(), e.getMessage(), e, clip);
         } catch (RuntimeException e) {
