@@ -28,6 +28,8 @@ public final class CommitPacer {
     private final long behindMs;
     /** When this thread last asked for a commit (a stream thread runs all its tasks' processors). */
     private static final ThreadLocal<long[]> LAST_REQUEST_MS = ThreadLocal.withInitial(() -> new long[] {Long.MIN_VALUE / 2});
+    /** Output forwarded on time whose commit the gap held back: asked for by the next {@link #owed} after it. */
+    private static final ThreadLocal<boolean[]> OWED = ThreadLocal.withInitial(() -> new boolean[1]);
 
     public CommitPacer() {
         this(MIN_GAP_MS, BEHIND_MS);
@@ -45,12 +47,32 @@ public final class CommitPacer {
      * @return whether a commit was asked for
      */
     public boolean forwarded(ProcessorContext<?, ?> context, long lagMs) {
+        if (lagMs > behindMs) {
+            return false;
+        }
+        OWED.get()[0] = true;
+        return owed(context);
+    }
+
+    /**
+     * Asks for the commit a record forwarded on time is still owed, once the gap has passed; stages call it
+     * with every record and punctuation, so such a record waits at most about {@link #MIN_GAP_MS}, as under
+     * a 20 ms interval, not the whole interval.
+     *
+     * @return whether a commit was asked for
+     */
+    public boolean owed(ProcessorContext<?, ?> context) {
+        boolean[] owed = OWED.get();
+        if (!owed[0]) {
+            return false;
+        }
         long now = context.currentSystemTimeMs();
         long[] last = LAST_REQUEST_MS.get();
-        if (lagMs > behindMs || now - last[0] < minGapMs) {
+        if (now - last[0] < minGapMs) {
             return false;
         }
         last[0] = now;
+        owed[0] = false;
         context.commit();
         return true;
     }

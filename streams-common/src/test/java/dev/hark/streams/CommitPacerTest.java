@@ -22,6 +22,12 @@ class CommitPacerTest {
         context.setCurrentSystemTimeMs(t + CommitPacer.MIN_GAP_MS - 1);
         assertFalse(pacer.forwarded(context, 30), "within the gap");
         assertFalse(context.committed());
+        context.setCurrentSystemTimeMs(t + CommitPacer.MIN_GAP_MS);
+        assertTrue(pacer.owed(context), "once the gap has passed, the held-back commit is asked for");
+        assertTrue(context.committed());
+        context.resetCommit();
+        assertFalse(pacer.owed(context), "and only once");
+        t += CommitPacer.MIN_GAP_MS;
 
         context.setCurrentSystemTimeMs(t + CommitPacer.MIN_GAP_MS);
         assertTrue(pacer.forwarded(context, CommitPacer.BEHIND_MS));

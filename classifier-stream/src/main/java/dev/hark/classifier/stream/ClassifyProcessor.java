@@ -152,6 +152,7 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
      */
     @Override
     public void process(Record<String, byte[]> record) {
+        commits.owed(context);
         Held h = held(record);
         LogMelFeatures f;
         try {
@@ -188,6 +189,7 @@ final class ClassifyProcessor implements Processor<String, byte[], String, Speci
 
     /** Scores what waits once it has waited {@code maxWait}; stops after a second without records. */
     private void punctuate(long now) {
+        commits.owed(context);
         if (pending() > 0 && now - firstPendingMs >= settings.maxWait().toMillis()) {
             flush(now);
         }

@@ -130,6 +130,7 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
 
     @Override
     public void process(Record<String, byte[]> record) {
+        commits.owed(context);
         AudioChunk chunk;
         try {
             chunk = RegistryRetry.call(() -> chunks.deserialize(Topics.AUDIO_CHUNKS.name(), record.value()));
@@ -284,6 +285,7 @@ final class ChunkSegmentationProcessor implements Processor<String, byte[], Stri
      * ids cannot grow the store without bound.
      */
     private void tick(long now) {
+        commits.owed(context);
         if (now - lastSweepMs >= SWEEP_EVERY_MS) {
             lastSweepMs = now;
             sweep(now);

@@ -56,6 +56,7 @@ final class ClipFeaturesProcessor implements Processor<String, byte[], String, S
 
     @Override
     public void process(Record<String, byte[]> record) {
+        commits.owed(context);
         AudioClip clip;
         try {
             clip = RegistryRetry.call(() -> clips.deserialize(Topics.AUDIO_CLIPS.name(), record.value()));
