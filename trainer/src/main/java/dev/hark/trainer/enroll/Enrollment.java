@@ -1,6 +1,5 @@
 package dev.hark.trainer.enroll;
 
-import dev.hark.audio.dataset.DatasetFiles;
 import dev.hark.audio.dsp.FeatureSpec;
 import dev.hark.trainer.Holdout;
 import dev.hark.trainer.TrainingRun;
@@ -17,7 +16,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.IntUnaryOperator;
-import java.util.stream.IntStream;
 
 /**
  * Teaching a trained model one more voice: the one fine-tuning path of {@code hark enroll} and of
@@ -158,16 +156,4 @@ public final class Enrollment {
     public static Takes firstTakes(List<LabeledClip> clips, int[] speakerIdx, int k) {
         return choose(clips, speakerIdx, count -> k);
     }
-
-    /** {@code idx} without the indices in {@code minus}. */
-    static int[] without(int[] idx, int[] minus) {
-        java.util.Set<Integer> m = new java.util.HashSet<>();
-        for (int i : minus) {
-            m.add(i);
-        }
-        return IntStream.of(idx).filter(i -> !m.contains(i)).toArray();
-    }
-
-    /** The layout a speaker's folder is read as (for messages). */
-    static final DatasetFiles.Layout LAYOUT = DatasetFiles.Layout.SPEAKER;
 }
