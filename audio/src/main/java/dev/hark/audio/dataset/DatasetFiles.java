@@ -107,9 +107,7 @@ public record DatasetFiles(Layout layout, List<Entry> entries, List<Failure> fai
      * {@code 3_jackson_12.wav}), else -1.
      */
     public static DatasetFiles ofSpeaker(Path dir, String speaker) throws IOException {
-        if (speaker == null || speaker.isBlank() || speaker.contains("_") || speaker.contains("/")) {
-            throw new IllegalArgumentException("a speaker name must be a word without '_' or '/', not '" + speaker + "'");
-        }
+        requireSpeakerName(speaker);
         if (!Files.isDirectory(dir)) {
             throw new IOException("no such folder: " + dir);
         }
@@ -136,6 +134,17 @@ public record DatasetFiles(Layout layout, List<Entry> entries, List<Failure> fai
             entries.add(new Entry(p, rel, Integer.parseInt(m.group(1)), speaker, take));
         }
         return new DatasetFiles(Layout.SPEAKER, entries, failures);
+    }
+
+    /**
+     * @throws IllegalArgumentException unless {@code speaker} could be the speaker of an FSDD file name (no
+     *                                  '_', which separates the name's fields, and no '/')
+     */
+    public static String requireSpeakerName(String speaker) {
+        if (speaker == null || speaker.isBlank() || speaker.contains("_") || speaker.contains("/")) {
+            throw new IllegalArgumentException("a speaker name must be a word without '_' or '/', not '" + speaker + "'");
+        }
+        return speaker;
     }
 
     private static DatasetFiles manifest(Path csv) throws IOException {

@@ -54,8 +54,8 @@ public final class OfflineEnrollment {
             if (keepBack < 0) {
                 throw new IllegalArgumentException("takes kept back must not be negative, not " + keepBack);
             }
-            if (tolerance < 0 || tolerance >= 1) {
-                throw new IllegalArgumentException("the tolerance must be a fraction in [0, 1), not " + tolerance);
+            if (tolerance < 0 || tolerance > 1) {
+                throw new IllegalArgumentException("the tolerance must be a fraction in [0, 1], not " + tolerance);
             }
         }
     }

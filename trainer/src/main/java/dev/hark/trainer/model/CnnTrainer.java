@@ -145,6 +145,10 @@ public final class CnnTrainer {
                         }
                         listener.onStep(epoch, step, stepsPerEpoch, lossSum / seen);
                     }
+                    if (!Double.isFinite(lossSum / seen)) { // else the ONNX parity check fails later with a NaN that explains nothing
+                        throw new IllegalStateException("training diverged: the loss is " + lossSum / seen + " in epoch "
+                                + epoch + " (lr " + options.learningRate() + "); try a lower learning rate or more channels");
+                    }
                     double valAcc = Double.NaN;
                     if (validationIdx.length > 0) {
                         valAcc = accuracy(net, manager, clips, clean, validationIdx);
