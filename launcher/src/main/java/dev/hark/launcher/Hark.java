@@ -17,7 +17,7 @@ public final class Hark implements Runnable {
 
     /** Every command, in the order --help lists them. */
     static final java.util.List<String> ORDER = java.util.List.of("demo", "up", "replay", "mic", "simulate", "bench", "dataset",
-            "synth", "train", "eval", "classify", "features", "tail", "models", "status");
+            "synth", "train", "enroll", "eval", "classify", "features", "tail", "models", "status");
 
     /** Every command, by name. */
     static java.util.Map<String, Object> commands() {
@@ -26,7 +26,8 @@ public final class Hark implements Runnable {
                 java.util.Map.entry("mic", new MicCommand()), java.util.Map.entry("simulate", new SimulateCommand()),
                 java.util.Map.entry("bench", new BenchCommand()),
                 java.util.Map.entry("dataset", new DatasetCommand()), java.util.Map.entry("synth", new SynthCommand()),
-                java.util.Map.entry("train", new TrainCommand()), java.util.Map.entry("eval", new EvalCommand()),
+                java.util.Map.entry("train", new TrainCommand()),
+                java.util.Map.entry("enroll", new EnrollCommand()), java.util.Map.entry("eval", new EvalCommand()),
                 java.util.Map.entry("classify", new ClassifyCommand()), java.util.Map.entry("features", new FeaturesCommand()),
                 java.util.Map.entry("tail", new TailCommand()), java.util.Map.entry("models", new ModelsCommand()),
                 java.util.Map.entry("status", new StatusCommand()));

@@ -7,6 +7,7 @@ import dev.hark.audio.dataset.DatasetFiles;
 import dev.hark.audio.dsp.FeatureSpec;
 import dev.hark.trainer.OfflineTraining;
 import dev.hark.trainer.data.Dataset;
+import dev.hark.trainer.enroll.Enrollment;
 import dev.hark.trainer.model.Augmentation;
 import dev.hark.trainer.model.EpochStats;
 import dev.hark.trainer.model.TrainingOptions;
@@ -36,10 +37,11 @@ import java.util.concurrent.Callable;
                 "Evaluation (the online trainer's rule too): the speakers named with --holdout-speakers, else the "
                         + "dataset's standard split when it has one (FSDD: takes 0-4 are the test set), else a fifth "
                         + "of the speakers, chosen by a hash of their names. "
-                        + "--loso trains one model per speaker and tests it on that speaker, whom it never heard.",
+                        + "--loso trains one model per speaker and tests it on that speaker, whom it never heard; "
+                        + "--loso --enroll 1,3,5 also measures hark enroll's fine-tuning in every fold.",
                 "Before training, the checks of `hark dataset` run on the data and their flags are summed up in one "
                         + "line (silent, clipped, too short or long, several words, duplicates); training goes on.",
-                "Writes OUT/model.onnx, OUT/model.json (version, feature configuration, data summary, metrics, sha256), "
+                "Writes OUT/model.onnx, OUT/model.params (the DJL weights hark enroll fine-tunes from), OUT/model.json (version, feature configuration, data summary, metrics, sha256), "
                         + "OUT/evaluation.json and OUT/report.html (confusion matrix, per digit, per speaker, curves)."})
 final class TrainCommand implements Callable<Integer> {
 
@@ -66,6 +68,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--loso", description = "Leave-one-speaker-out over all speakers: report only, no model exported.")
     boolean loso;
+
+    @Option(names = "--enroll", split = ",", paramLabel = "K",
+            description = "With --loso: also fine-tune every fold's model with the first K takes per digit of the speaker "
+                    + "left out (hark enroll's fine-tuning, its defaults) and test on that speaker's other takes, e.g. 1,3,5.")
+    List<Integer> enroll = List.of();
 
     @Option(names = "--holdout-speakers", split = ",", paramLabel = "NAME",
             description = "Evaluate on these speakers and never train on them (instead of the standard split).")
@@ -110,13 +117,21 @@ final class TrainCommand implements Callable<Integer> {
         DatasetAnalysis checked = bars.checks.finish(ds.layout(), ds.failures());
         System.err.println(checked.clean() ? "checks: " + checked.flagSummary()
                 : "checks: " + checked.flagSummary() + " (see hark dataset " + data + ")");
+        if (!enroll.isEmpty() && !loso) {
+            throw new IllegalArgumentException("--enroll measures enrollment inside leave-one-speaker-out: add --loso "
+                    + "(to enroll a speaker into a model, use hark enroll)");
+        }
         if (loso) {
-            OfflineTraining.LosoOutcome o = OfflineTraining.loso(request, ds, bars);
+            OfflineTraining.LosoOutcome o = OfflineTraining.loso(request, ds, bars, enroll.isEmpty() ? null
+                    : new OfflineTraining.LosoEnrollment(enroll, Enrollment.Recipe.defaults()));
             System.out.println();
             System.out.println("leave-one-speaker-out, " + o.foldAccuracy().size() + " folds:");
             o.foldAccuracy().forEach((s, a) -> System.out.printf(Locale.ROOT, "  %-12s %6.2f %%%n", s, 100 * a));
             System.out.printf(Locale.ROOT, "mean %.2f %%, worst fold %.2f %%, pooled %.2f %% of %d clips, %s%n",
                     100 * o.mean(), 100 * o.min(), 100 * o.pooled().accuracy(), o.pooled().count(), Durations.seconds(o.seconds()));
+            if (!enroll.isEmpty()) {
+                printEnrollment(o);
+            }
             System.out.println("wrote " + o.json() + " and " + o.report());
             return ExitCodes.OK;
         }
@@ -130,6 +145,27 @@ final class TrainCommand implements Callable<Integer> {
                 Durations.seconds(o.trainSeconds()), o.parity());
         System.out.println("wrote " + o.model() + ", " + o.card() + ", " + o.evaluationJson() + ", " + o.report());
         return ExitCodes.OK;
+    }
+
+    /** The per-speaker table of LOSO with enrollment: accuracy by enrolled takes per digit, then mean and worst. */
+    static void printEnrollment(OfflineTraining.LosoOutcome o) {
+        List<Integer> ks = o.enrolled().values().iterator().next().keySet().stream().toList();
+        System.out.println();
+        System.out.println("with enrollment (k takes per digit of the speaker left out; tested on their other takes):");
+        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "  %-12s %6s", "speaker", "tested"));
+        ks.forEach(k -> head.append(String.format(Locale.ROOT, " %8s", "k=" + k)));
+        System.out.println(head);
+        o.enrolled().forEach((s, byK) -> {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-12s %6d", s, o.enrolledTestClips().get(s)));
+            ks.forEach(k -> line.append(String.format(Locale.ROOT, " %6.2f %%", 100 * byK.get(k))));
+            System.out.println(line);
+        });
+        for (String what : new String[] {"mean", "worst"}) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-12s %6s", what, ""));
+            ks.forEach(k -> line.append(String.format(Locale.ROOT, " %6.2f %%", 100 * (what.equals("mean")
+                    ? o.enrolledMean(k) : o.enrolledWorst(k)))));
+            System.out.println(line);
+        }
     }
 
     private int online(TrainingOptions options, FeatureSpec spec) throws Exception {
@@ -175,11 +211,21 @@ final class TrainCommand implements Callable<Integer> {
     static final class Bars implements OfflineTraining.Progress {
         /** {@link ClipCheck} on every clip as it is decoded (on the decoding threads). */
         final DatasetAnalysis.Collector checks = new DatasetAnalysis.Collector(ClipCheck.defaults());
+        private final boolean check;
         private ProgressBar loading;
         private int loadingTotal;
         private ProgressBar epoch;
         private String fold = "";
         private int steps;
+
+        Bars() {
+            this(true);
+        }
+
+        /** @param check run {@link ClipCheck} on every clip as decoded (hark train does; hark enroll checks only the new clips) */
+        Bars(boolean check) {
+            this.check = check;
+        }
 
         @Override
         public void stage(String what) {
@@ -213,7 +259,9 @@ final class TrainCommand implements Callable<Integer> {
 
         @Override
         public void decoded(DatasetFiles.Entry entry, Audio audio) {
-            checks.accept(entry, audio);
+            if (check) {
+                checks.accept(entry, audio);
+            }
         }
 
         @Override

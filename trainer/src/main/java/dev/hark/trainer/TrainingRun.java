@@ -41,9 +41,10 @@ public final class TrainingRun {
      * @param history         per-epoch statistics
      * @param parameters      trainable parameter count
      * @param trainSeconds    from the start of the run to the end of training
+     * @param weights         every DJL parameter ({@link TrainedModel#weights()}): what fine-tuning starts from
      */
     public record Result(byte[] onnx, Holdout.Split split, ModelEvaluator.Scored scored, double parity,
-                         List<EpochStats> history, long parameters, double trainSeconds) {
+                         List<EpochStats> history, long parameters, double trainSeconds, byte[] weights) {
 
         public Evaluation evaluation() {
             return scored.evaluation();
@@ -71,6 +72,14 @@ public final class TrainingRun {
         this.trainer = new CnnTrainer(extractor, options);
     }
 
+    public TrainingOptions options() {
+        return options;
+    }
+
+    public FeatureSpec spec() {
+        return spec;
+    }
+
     public LogMelExtractor extractor() {
         return extractor;
     }
@@ -90,7 +99,7 @@ public final class TrainingRun {
         long start = System.nanoTime();
         Holdout.Split split = holdout.split(data);
         listener.stage("computing features of " + data.clips().size() + " clips (" + spec.id() + ")");
-        return run(data, features(data.clips()), split, version, listener, start);
+        return run(data, features(data.clips()), split, version, listener, start, null);
     }
 
     /**
@@ -100,18 +109,28 @@ public final class TrainingRun {
      * @throws IllegalStateException when the ONNX export disagrees with DJL
      */
     public Result run(Dataset data, float[][][] features, Holdout.Split split, int version, TrainingListener listener) {
-        return run(data, features, split, version, listener, System.nanoTime());
+        return run(data, features, split, version, listener, System.nanoTime(), null);
+    }
+
+    /**
+     * As {@link #run(Dataset, float[][][], Holdout.Split, int, TrainingListener)}, starting from
+     * {@code warmStart} ({@link Result#weights()} of an earlier run with the same channels): fine-tuning
+     * (see {@code dev.hark.trainer.enroll.Enrollment}).
+     */
+    public Result fineTune(Dataset data, float[][][] features, Holdout.Split split, int version, TrainingListener listener,
+                           byte[] warmStart) {
+        return run(data, features, split, version, listener, System.nanoTime(), java.util.Objects.requireNonNull(warmStart));
     }
 
     private Result run(Dataset data, float[][][] features, Holdout.Split split, int version, TrainingListener listener,
-                       long start) {
+                       long start, byte[] warmStart) {
         List<LabeledClip> clips = data.clips();
         int[] trainIdx = split.train();
         int[] evalIdx = split.evaluation();
         listener.stage(String.format(Locale.ROOT, "training on %d clips, evaluating on %d: %s", trainIdx.length,
                 evalIdx.length, split.description()));
         List<LabeledClip> evalClips = Arrays.stream(evalIdx).mapToObj(clips::get).toList();
-        try (TrainedModel model = trainer.train(clips, features, trainIdx, evalIdx, listener)) {
+        try (TrainedModel model = trainer.train(clips, features, trainIdx, evalIdx, listener, warmStart)) {
             double trainSeconds = (System.nanoTime() - start) / 1e9;
             listener.stage("exporting ONNX (BatchNorm folded) and checking it against DJL");
             byte[] onnx = OnnxExport.export(model, spec, version);
@@ -124,7 +143,8 @@ public final class TrainingRun {
             }
             listener.stage("evaluating the ONNX model with ONNX Runtime on " + evalIdx.length + " clips");
             ModelEvaluator.Scored scored = score(onnx, evalClips);
-            return new Result(onnx, split, scored, parity, model.history(), model.parameters(), trainSeconds);
+            return new Result(onnx, split, scored, parity, model.history(), model.parameters(), trainSeconds,
+                    model.weights());
         }
     }
 

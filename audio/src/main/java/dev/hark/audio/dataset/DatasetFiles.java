@@ -35,7 +35,9 @@ public record DatasetFiles(Layout layout, List<Entry> entries, List<Failure> fai
         /** A CSV manifest {@code path,label,speaker}. */
         MANIFEST,
         /** Clips gathered from a topic. */
-        TOPIC
+        TOPIC,
+        /** One speaker's folder, {@code {digit}_{anything}.wav}, the speaker named by the caller ({@link #ofSpeaker}). */
+        SPEAKER
     }
 
     /**
@@ -51,6 +53,8 @@ public record DatasetFiles(Layout layout, List<Entry> entries, List<Failure> fai
 
     /** {@code {digit}_{speaker}_{anything}.wav}. */
     static final Pattern NAME = Pattern.compile("(\\d)_([^_/]+)_(.+)\\.wav", Pattern.CASE_INSENSITIVE);
+    /** {@code {digit}_{anything}.wav}; a take is the number {@code anything} ends in after its last underscore. */
+    static final Pattern SPEAKER_NAME = Pattern.compile("(\\d)_(?:(?:.*_)?(\\d{1,6})|.+)\\.wav", Pattern.CASE_INSENSITIVE);
 
     public DatasetFiles {
         entries = List.copyOf(entries);
@@ -93,6 +97,54 @@ public record DatasetFiles(Layout layout, List<Entry> entries, List<Failure> fai
         }
         Layout layout = nested > entries.size() / 2 ? Layout.AUDIO_MNIST : Layout.FSDD;
         return new DatasetFiles(layout, entries, failures);
+    }
+
+    /**
+     * One speaker's recordings ({@code hark enroll --from-dir}): every {@code {digit}_{anything}.wav} in
+     * {@code dir} (searched recursively), all of them {@code speaker}'s whatever the rest of the name
+     * says, so FSDD's {@code {digit}_{speaker}_{take}.wav} and a person's own {@code 3_kitchen.wav} both
+     * fit. The take is the number the name ends in after an underscore ({@code 3_7.wav},
+     * {@code 3_jackson_12.wav}), else -1.
+     */
+    public static DatasetFiles ofSpeaker(Path dir, String speaker) throws IOException {
+        requireSpeakerName(speaker);
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("no such folder: " + dir);
+        }
+        List<Path> wavs;
+        try (Stream<Path> s = Files.walk(dir)) {
+            wavs = s.filter(Files::isRegularFile)
+                    .filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".wav"))
+                    .sorted(Comparator.comparing(p -> dir.relativize(p).toString()))
+                    .toList();
+        }
+        if (wavs.isEmpty()) {
+            throw new IOException("no .wav files under " + dir);
+        }
+        List<Entry> entries = new ArrayList<>();
+        List<Failure> failures = new ArrayList<>();
+        for (Path p : wavs) {
+            String rel = dir.relativize(p).toString();
+            Matcher m = SPEAKER_NAME.matcher(p.getFileName().toString());
+            if (!m.matches()) {
+                failures.add(new Failure(rel, "name is not {digit}_{anything}.wav, so it has no label"));
+                continue;
+            }
+            int take = m.group(2) != null ? Integer.parseInt(m.group(2)) : -1;
+            entries.add(new Entry(p, rel, Integer.parseInt(m.group(1)), speaker, take));
+        }
+        return new DatasetFiles(Layout.SPEAKER, entries, failures);
+    }
+
+    /**
+     * @throws IllegalArgumentException unless {@code speaker} could be the speaker of an FSDD file name (no
+     *                                  '_', which separates the name's fields, and no '/')
+     */
+    public static String requireSpeakerName(String speaker) {
+        if (speaker == null || speaker.isBlank() || speaker.contains("_") || speaker.contains("/")) {
+            throw new IllegalArgumentException("a speaker name must be a word without '_' or '/', not '" + speaker + "'");
+        }
+        return speaker;
     }
 
     private static DatasetFiles manifest(Path csv) throws IOException {

@@ -1,5 +1,6 @@
 package dev.hark.trainer.model;
 
+import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -17,6 +18,9 @@ import ai.djl.training.tracker.WarmUpTracker;
 import dev.hark.audio.dsp.LogMelExtractor;
 import dev.hark.trainer.data.LabeledClip;
 
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,8 +60,24 @@ public final class CnnTrainer {
      */
     public TrainedModel train(List<LabeledClip> clips, float[][][] clean, int[] trainIdx, int[] validationIdx,
                               TrainingListener listener) {
+        return train(clips, clean, trainIdx, validationIdx, listener, null);
+    }
+
+    /**
+     * As {@link #train(List, float[][][], int[], int[], TrainingListener)}, starting from {@code warmStart}
+     * ({@link TrainedModel#weights()} of a model with the same channels and dropout) instead of random
+     * weights when it is not null: fine-tuning. With a warm start, 0 epochs is allowed and returns the
+     * starting model unchanged.
+     *
+     * @throws IllegalArgumentException when the weights do not fit this network
+     */
+    public TrainedModel train(List<LabeledClip> clips, float[][][] clean, int[] trainIdx, int[] validationIdx,
+                              TrainingListener listener, byte[] warmStart) {
         if (trainIdx.length == 0) {
             throw new IllegalArgumentException("no training clips");
+        }
+        if (options.epochs() < 1 && warmStart == null) {
+            throw new IllegalArgumentException("epochs must be at least 1 when training from scratch, not " + options.epochs());
         }
         Djl.engine(options.threads()).setRandomSeed((int) options.seed());
         int nMels = clean[0].length;
@@ -68,11 +88,16 @@ public final class CnnTrainer {
         try {
             Block net = DigitCnn.build(options.channels(), options.dropout());
             model.setBlock(net);
+            if (warmStart != null) {
+                // before Trainer.initialize, which keeps parameters that already hold arrays (and then
+                // marks them trainable): the loaded weights are the starting point, not overwritten
+                load(net, model.getNDManager(), warmStart);
+            }
             Loss loss = Loss.softmaxCrossEntropyLoss();
             int stepsPerEpoch = (trainIdx.length + batch - 1) / batch;
             float lr = options.learningRate();
             Tracker cosine = CosineTracker.builder().setBaseValue(lr).optFinalValue(lr * 0.01f)
-                    .setMaxUpdates(stepsPerEpoch * options.epochs()).build();
+                    .setMaxUpdates(Math.max(1, stepsPerEpoch * options.epochs())).build();
             Tracker schedule = WarmUpTracker.builder().setMainTracker(cosine).optWarmUpBeginValue(lr * 0.1f)
                     .optWarmUpSteps(stepsPerEpoch).build();
             Optimizer adam = Optimizer.adam().optLearningRateTracker(schedule).build();
@@ -120,6 +145,10 @@ public final class CnnTrainer {
                         }
                         listener.onStep(epoch, step, stepsPerEpoch, lossSum / seen);
                     }
+                    if (!Double.isFinite(lossSum / seen)) { // else the ONNX parity check fails later with a NaN that explains nothing
+                        throw new IllegalStateException("training diverged: the loss is " + lossSum / seen + " in epoch "
+                                + epoch + " (lr " + options.learningRate() + "); try a lower learning rate or more channels");
+                    }
                     double valAcc = Double.NaN;
                     if (validationIdx.length > 0) {
                         valAcc = accuracy(net, manager, clips, clean, validationIdx);
@@ -136,6 +165,15 @@ public final class CnnTrainer {
             if (!ok) {
                 model.close();
             }
+        }
+    }
+
+    private void load(Block net, NDManager manager, byte[] weights) {
+        try {
+            net.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(weights)));
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            throw new IllegalArgumentException("the starting weights do not fit a CNN with channels "
+                    + Arrays.toString(options.channels()) + " and dropout " + options.dropout() + ": " + e.getMessage(), e);
         }
     }
 

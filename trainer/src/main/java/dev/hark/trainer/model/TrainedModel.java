@@ -116,6 +116,22 @@ public final class TrainedModel implements AutoCloseable {
         return new CnnWeights(convs, p.get(lw).toFloatArray(), p.get(lb).toFloatArray(), nMels, nFrames);
     }
 
+    /**
+     * Every parameter of the network, BatchNorm's running statistics included, in DJL's parameter
+     * format: what {@link CnnTrainer#train(java.util.List, float[][][], int[], int[], TrainingListener, byte[])}
+     * warm-starts from. The ONNX file cannot serve: BatchNorm is folded into it, and fine-tuning needs
+     * BatchNorm's scale, shift and statistics apart.
+     */
+    public byte[] weights() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            net.saveParameters(out);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // into memory: cannot happen
+        }
+        return bytes.toByteArray();
+    }
+
     /** Trainable parameter count. */
     public long parameters() {
         long n = 0;

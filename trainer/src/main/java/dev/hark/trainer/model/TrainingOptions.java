@@ -16,8 +16,8 @@ public record TrainingOptions(int epochs, int batchSize, float learningRate, lon
     public static final float DEFAULT_DROPOUT = 0.3f;
 
     public TrainingOptions {
-        if (epochs < 1) {
-            throw new IllegalArgumentException("epochs must be at least 1, not " + epochs);
+        if (epochs < 0) { // 0 only makes sense from a warm start (fine-tuning): CnnTrainer says so otherwise
+            throw new IllegalArgumentException("epochs must not be negative, not " + epochs);
         }
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, not " + batchSize);
@@ -59,6 +59,14 @@ public record TrainingOptions(int epochs, int batchSize, float learningRate, lon
 
     public TrainingOptions withAugmentation(Augmentation a) {
         return new TrainingOptions(epochs, batchSize, learningRate, seed, channels, dropout, a, threads);
+    }
+
+    public TrainingOptions withLearningRate(float lr) {
+        return new TrainingOptions(epochs, batchSize, lr, seed, channels, dropout, augmentation, threads);
+    }
+
+    public TrainingOptions withDropout(float d) {
+        return new TrainingOptions(epochs, batchSize, learningRate, seed, channels, d, augmentation, threads);
     }
 
     public TrainingOptions withThreads(int t) {
