@@ -88,6 +88,13 @@ final class UpCommand implements Callable<Integer> {
             }
         }
         MetricsServer http = metrics;
+        // /health is DOWN while starting: its checks are registered one by one below, and a probe that asked
+        // in between saw UP from a partial list (Kafka alone, or Kafka and the registry without the services)
+        java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+        if (http != null) {
+            http.check("startup", () -> started.get() ? MetricsServer.Check.up("every check registered")
+                    : MetricsServer.Check.down("starting Kafka, the schema registry and the services"));
+        }
         err.println("Starting Kafka and the schema registry (data in " + dir + ") ...");
         long t0 = System.nanoTime();
         LocalStack stack = LocalStack.start(new LocalStack.Settings(dir, host, kafkaPort, controllerPort, registryPort,
@@ -117,6 +124,7 @@ final class UpCommand implements Callable<Integer> {
         if (http != null) {
             services.checks(http);
         }
+        started.set(true);
         CountDownLatch stopped = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
