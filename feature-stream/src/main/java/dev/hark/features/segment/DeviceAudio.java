@@ -371,8 +371,7 @@ public final class DeviceAudio {
      */
     public static boolean timerMayAct(byte[] header, long nowMs, Settings settings) {
         if (header.length >= 10 && header[0] == HEADER_FORMAT) {
-            return (header[1] & PENDING_FLAG) != 0
-                    || nowMs - java.nio.ByteBuffer.wrap(header, 2, 8).getLong() >= settings.idleCloseMs();
+            return (header[1] & PENDING_FLAG) != 0 || nowMs - lastArrivalIn(header, settings) >= settings.idleCloseMs();
         }
         return true;
     }
